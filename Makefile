@@ -1,0 +1,42 @@
+# OPS Job: `make up` runs the whole product, `make test` runs every test.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+export PATH := $(CURDIR)/.venv/bin:$(dir $(UV)):$(PATH)
+SYSTEM_PACKAGES := openssh-server openssh-client sshpass chromium
+FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/package.json frontend/vite.config.ts -type f 2>/dev/null)
+
+.PHONY: up test deps system-deps python-deps frontend test-python test-frontend lint
+
+up: python-deps frontend
+	uv run --frozen hub up
+
+test: deps frontend
+	bash tests/run_all.sh
+
+deps: system-deps python-deps
+
+# uv from PyPI when missing; Python packages from uv.lock.
+python-deps:
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	uv sync --frozen --quiet
+
+# What the tests need from Debian: sshd for the test hosts, sshpass, Chromium for e2e.
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "need root (or sudo) to apt-get install$$missing" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# The UI is built once and rebuilt only when its sources change.
+frontend: frontend/dist/index.html
+
+frontend/dist/index.html: $(FRONTEND_SOURCES)
+	@if [ -f frontend/package.json ]; then \
+	  cd frontend && { [ -d node_modules ] && [ node_modules -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npm run build; \
+	else echo "no frontend yet"; mkdir -p frontend/dist; fi
+
+lint:
+	uv run --frozen ruff check hub tests playbooks inventory_plugins
+	uv run --frozen ruff format --check hub

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from rest_framework import viewsets
+
+from hub.audit.api.filters import AuditLogFilter
+from hub.audit.api.serializers import AuditLogSerializer
+from hub.audit.models import AuditLog
+
+
+class AuditLogViewSet(viewsets.ReadOnlyModelViewSet):
+    """Administrators read every record; other users read what they did themselves."""
+
+    serializer_class = AuditLogSerializer
+    filterset_class = AuditLogFilter
+    search_fields = ["username", "object_repr", "object_type"]
+    ordering_fields = ["created_at", "id"]
+
+    def get_queryset(self) -> QuerySet[AuditLog]:
+        queryset = AuditLog.objects.order_by("-created_at", "-id")
+        user = self.request.user
+        return queryset if user.is_superuser else queryset.filter(actor=user)

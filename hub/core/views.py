@@ -1,0 +1,76 @@
+"""Ops endpoints (health), JSON error pages for the API, and the single-page UI."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+
+from hub.core.envelope import envelope
+
+
+def _check_database() -> dict[str, Any]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return {"vendor": connection.vendor}
+
+
+def _check_redis() -> dict[str, Any]:
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    client.ping()
+    return {"version": client.info("server").get("redis_version")}
+
+
+def _check_celery() -> dict[str, Any]:
+    from hub.celery import app
+
+    replies = app.control.ping(timeout=1.0) or []
+    if not replies:
+        raise RuntimeError("no Celery worker answered a ping within 1 s")
+    return {"workers": sorted(name for reply in replies for name in reply)}
+
+
+CHECKS = {"database": _check_database, "redis": _check_redis, "celery": _check_celery}
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    """200 when the database, Redis and at least one Celery worker answer, else 503."""
+    results: dict[str, Any] = {}
+    for name, check in CHECKS.items():
+        started = time.monotonic()
+        try:
+            detail = check()
+            results[name] = {"ok": True, **detail}
+        except Exception as exc:  # noqa: BLE001 - any failure of a dependency is reported
+            results[name] = {"ok": False, "error": str(exc)[:300]}
+        results[name]["ms"] = round((time.monotonic() - started) * 1000, 1)
+    healthy = all(r["ok"] for r in results.values())
+    code = 200 if healthy else 503
+    return JsonResponse(envelope(results, code=code, message="healthy" if healthy else
+                                 "unhealthy"), status=code)
+
+
+def api_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return JsonResponse(envelope({"errors": {"detail": ["Not found."]}}, code=404,
+                                 message="Not found."), status=404)
+
+
+def api_server_error(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(envelope({"errors": {"detail": ["Internal server error."]}}, code=500,
+                                 message="Internal server error."), status=500)
+
+
+def spa(request: HttpRequest, path: str = "") -> HttpResponse:
+    """The built UI's index.html for every client-side route (history mode)."""
+    index = settings.FRONTEND_DIST / "index.html"
+    if not index.exists():
+        return HttpResponse(
+            "<h1>OPS Job</h1><p>The web UI is not built. Run <code>make up</code>, which "
+            "builds it, or use the API at <a href='/api/docs/'>/api/docs/</a>.</p>",
+            status=200)
+    return FileResponse(index.open("rb"), content_type="text/html")

@@ -1,0 +1,55 @@
+"""Base viewset: queryset from object permissions, writes through the audited services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from guardian.core import ObjectPermissionChecker
+from rest_framework import viewsets
+from rest_framework.permissions import IsAuthenticated
+
+from hub.core import services
+from hub.core.permissions import ObjectPermission, objects_for
+
+
+class HubModelViewSet(viewsets.ModelViewSet):
+    """CRUD over one permissioned model. Subclasses set `model` and the serializers."""
+
+    model: type[models.Model]
+    permission_classes = [IsAuthenticated, ObjectPermission]
+    list_select_related: tuple[str, ...] = ()
+    list_prefetch_related: tuple[str, ...] = ()
+    # Custom actions name the object permission they need: @action(required_action="change").
+    required_action: str | None = None
+
+    def get_queryset(self) -> models.QuerySet:
+        queryset = objects_for(self.request.user, self.model, "view")
+        if self.list_select_related:
+            queryset = queryset.select_related(*self.list_select_related)
+        if self.list_prefetch_related:
+            queryset = queryset.prefetch_related(*self.list_prefetch_related)
+        return queryset.order_by(*(self.model._meta.ordering or ["-pk"]))
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        user = getattr(self.request, "user", None)
+        if user is not None and user.is_authenticated:
+            context["perm_checker"] = ObjectPermissionChecker(user)
+        return context
+
+    def paginate_queryset(self, queryset: Any) -> list[Any] | None:
+        page = super().paginate_queryset(queryset)
+        user = self.request.user
+        if page and not user.is_superuser:
+            ObjectPermissionChecker(user).prefetch_perms(page)
+        return page
+
+    def perform_create(self, serializer: Any) -> None:
+        services.create_object(actor=self.request.user, serializer=serializer)
+
+    def perform_update(self, serializer: Any) -> None:
+        services.update_object(actor=self.request.user, serializer=serializer)
+
+    def perform_destroy(self, instance: models.Model) -> None:
+        services.delete_object(actor=self.request.user, obj=instance)

@@ -1,0 +1,39 @@
+"""WebSocket authentication: a JWT in ?token= (API clients, the SPA) or the session cookie."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.auth import AuthMiddlewareStack
+from channels.db import database_sync_to_async
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import AccessToken
+
+
+@database_sync_to_async
+def _user_from_token(token: str) -> Any:
+    try:
+        user_id = AccessToken(token)["user_id"]  # type: ignore[arg-type]
+    except (TokenError, KeyError):
+        return None
+    return get_user_model().objects.filter(pk=user_id, is_active=True).first()
+
+
+class _JwtMiddleware:
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        query = parse_qs(scope.get("query_string", b"").decode())
+        token = (query.get("token") or [""])[0]
+        if token:
+            user = await _user_from_token(token)
+            scope["user"] = user or AnonymousUser()
+        return await self.inner(scope, receive, send)
+
+
+def JwtOrSessionAuthMiddleware(inner: Any) -> Any:  # noqa: N802 - named like Channels' stacks
+    return AuthMiddlewareStack(_JwtMiddleware(inner))

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from hub.core.serializers import PermsField, StrictCharField, string_list_validator
+from hub.scripts.choices import ScriptType, VersionStatus
+from hub.scripts.models import DangerousCommandRule, ScriptTemplate, ScriptVersion
+from hub.scripts.parameters import clean_declarations, public_declarations
+from hub.scripts.safety import validate_pattern
+
+MAX_SCRIPT_BYTES = 1024 * 1024
+
+
+class ScriptTemplateSerializer(serializers.ModelSerializer):
+    name = StrictCharField(max_length=200)
+    script_type = serializers.ChoiceField(choices=ScriptType.choices, required=False)
+    tags = serializers.JSONField(required=False, validators=[string_list_validator])
+    content = StrictCharField(max_length=MAX_SCRIPT_BYTES, trim_whitespace=False)
+    parameters = serializers.JSONField(required=False)
+    comment = StrictCharField(max_length=255, required=False, allow_blank=True, write_only=True)
+    current_version = serializers.IntegerField(source="current_version.number", read_only=True,
+                                               default=None)
+    version_count = serializers.IntegerField(read_only=True, default=0)
+    created_by_name = serializers.CharField(source="created_by.username", read_only=True,
+                                            default=None)
+    perms = PermsField()
+
+    class Meta:
+        model = ScriptTemplate
+        fields = ["id", "name", "script_type", "category", "tags", "description", "content",
+                  "parameters", "comment", "current_version", "version_count",
+                  "created_by_name", "created_at", "updated_at", "perms"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate_content(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("Script content may not be empty.")
+        if "\x00" in value:
+            raise serializers.ValidationError("Script content may not contain NUL bytes.")
+        return value
+
+    def validate_parameters(self, value: Any) -> list[dict[str, Any]]:
+        current = getattr(self.instance, "current_version", None)
+        return clean_declarations(value, current.parameters if current else None)
+
+    def to_representation(self, instance: ScriptTemplate) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        version = instance.current_version
+        data["content"] = version.content if version else ""
+        data["parameters"] = public_declarations(version.parameters if version else [])
+        return data
+
+
+class ScriptListSerializer(ScriptTemplateSerializer):
+    """The list view leaves out content to keep pages small."""
+
+    class Meta(ScriptTemplateSerializer.Meta):
+        fields = [f for f in ScriptTemplateSerializer.Meta.fields if f != "content"]
+
+    def to_representation(self, instance: ScriptTemplate) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data.pop("content", None)
+        return data
+
+
+class ScriptVersionSerializer(serializers.ModelSerializer):
+    created_by_name = serializers.CharField(source="created_by.username", read_only=True,
+                                            default=None)
+
+    class Meta:
+        model = ScriptVersion
+        fields = ["id", "number", "content", "parameters", "comment", "status",
+                  "created_by_name", "created_at"]
+
+    def to_representation(self, instance: ScriptVersion) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["parameters"] = public_declarations(instance.parameters)
+        return data
+
+
+class RollbackSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1)
+
+
+class VersionStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=VersionStatus.choices)
+
+
+class DiffQuerySerializer(serializers.Serializer):
+    from_version = serializers.IntegerField(min_value=1)
+    to_version = serializers.IntegerField(min_value=1)
+
+    def to_internal_value(self, data: Any) -> Any:
+        data = {"from_version": data.get("from"), "to_version": data.get("to")}
+        return super().to_internal_value(data)
+
+
+class CheckSerializer(serializers.Serializer):
+    script_type = serializers.ChoiceField(choices=ScriptType.choices)
+    content = StrictCharField(max_length=MAX_SCRIPT_BYTES, trim_whitespace=False)
+
+
+class DangerousRuleSerializer(serializers.ModelSerializer):
+    script_types = serializers.ListField(child=serializers.ChoiceField(ScriptType.choices),
+                                         required=False)
+
+    class Meta:
+        model = DangerousCommandRule
+        fields = ["id", "pattern", "script_types", "action", "description", "enabled",
+                  "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+    def validate_pattern(self, value: str) -> str:
+        return validate_pattern(value)

@@ -1,0 +1,67 @@
+"""Every runtime-editable setting: its type, default, bounds and meaning.
+
+Values live in the database (SystemSetting); anything not stored there has its default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    type: str  # "int" | "bool" | "str" | "choice"
+    default: Any
+    description: str
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] = field(default_factory=tuple)
+
+
+SPECS: dict[str, SettingSpec] = {
+    spec.key: spec
+    for spec in (
+        SettingSpec("execution.default_forks", "int", 20,
+                    "Hosts run in parallel by one execution unless it sets its own concurrency.",
+                    1, 500),
+        SettingSpec("execution.default_timeout", "int", 3600,
+                    "Seconds a script step may run on one host unless the step sets a timeout.",
+                    1, 86400),
+        SettingSpec("execution.live_output_limit", "int", 1024 * 1024,
+                    "Bytes of one host's output shown live; the rest is kept whole on disk.",
+                    1024, 64 * 1024 * 1024),
+        SettingSpec("execution.max_concurrent", "int", 8,
+                    "Executions one worker runs at the same time.", 1, 64),
+        SettingSpec("logs.retention_days", "int", 90,
+                    "Execution records and their logs older than this are pruned.", 1, 3650),
+        SettingSpec("feature.captcha", "bool", False, "Ask for a captcha at login."),
+        SettingSpec("feature.cache", "bool", True, "Cache dashboard figures in Redis."),
+        SettingSpec("feature.object_permissions", "bool", True,
+                    "Enforce per-object permissions; when off every user sees every object."),
+        SettingSpec("feature.dangerous_command_check", "bool", True,
+                    "Check scripts against the dangerous-command rules at save and at run."),
+    )
+}
+
+
+def validate_value(spec: SettingSpec, value: Any) -> Any:
+    """The value converted to the spec's type, or ValueError saying what is wrong."""
+    if spec.type == "bool":
+        if not isinstance(value, bool):
+            raise ValueError("Must be true or false.")
+        return value
+    if spec.type == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("Must be an integer.")
+        if spec.minimum is not None and value < spec.minimum:
+            raise ValueError(f"Must be at least {spec.minimum}.")
+        if spec.maximum is not None and value > spec.maximum:
+            raise ValueError(f"Must be at most {spec.maximum}.")
+        return value
+    if not isinstance(value, str) or len(value) > 1000:
+        raise ValueError("Must be a string of at most 1000 characters.")
+    if spec.choices and value not in spec.choices:
+        raise ValueError(f"Must be one of: {', '.join(spec.choices)}.")
+    return value

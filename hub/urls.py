@@ -1,0 +1,31 @@
+"""URL map: the API paths fixed by SPEC.md section 9, ops endpoints and the UI."""
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from hub.core import views as core_views
+
+api = [
+    path("auth/", include("hub.users.api.urls")),
+    path("hosts/", include("hub.inventory.api.urls")),
+    path("script-templates/", include("hub.scripts.api.urls")),
+    path("templates/", include("hub.jobs.api.urls")),
+    path("executor/", include("hub.executions.api.urls")),
+    path("permissions/audit-logs/", include("hub.audit.api.urls")),
+    path("permissions/", include("hub.users.api.permission_urls")),
+    path("system/", include("hub.system.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("health/", core_views.health, name="health"),
+    path("admin/", admin.site.urls),
+    path("api/", include(api)),
+    re_path(r"^api/.*$", core_views.api_not_found),
+    re_path(r"^(?!api/|admin/|static/|ws/)(?P<path>.*)$", core_views.spa, name="spa"),
+]
+
+handler404 = "hub.core.views.api_not_found"
+handler500 = "hub.core.views.api_server_error"

@@ -1,0 +1,70 @@
+"""factory_boy factories; objects made through them get owner permissions like the API's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import factory
+from django.contrib.auth import get_user_model
+
+from hub.core.permissions import OBJECT_ACTIONS, grant
+from hub.inventory.models import Account, Host, HostGroup
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.test")
+    @factory.post_generation
+    def password(obj: Any, create: bool, extracted: Any, **kwargs: Any) -> None:
+        obj.set_password(extracted or "correct horse battery")
+        if create:
+            obj.save(update_fields=["password"])
+
+
+class OwnedFactory(factory.django.DjangoModelFactory):
+    """Grants the creator view/change/delete/execute, as the create services do."""
+
+    class Meta:
+        abstract = True
+        skip_postgeneration_save = True
+
+    created_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def owner_perms(obj: Any, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create and obj.created_by is not None:
+            grant(obj.created_by, obj, OBJECT_ACTIONS)
+
+
+class AccountFactory(OwnedFactory):
+    class Meta:
+        model = Account
+
+    name = factory.Sequence(lambda n: f"account-{n}")
+    username = "root"
+    auth_type = "password"
+    password = "s3cret-Pa55"
+
+    class Params:
+        with_key = factory.Trait(auth_type="key", password="", private_key="KEY")
+
+
+class HostGroupFactory(OwnedFactory):
+    class Meta:
+        model = HostGroup
+
+    name = factory.Sequence(lambda n: f"group-{n}")
+
+
+class HostFactory(OwnedFactory):
+    class Meta:
+        model = Host
+
+    name = factory.Sequence(lambda n: f"host-{n}")
+    ip_address = factory.Sequence(lambda n: f"127.0.1.{n % 250 + 1}")
+    port = 22

@@ -1,0 +1,23 @@
+"""Assertions on the response envelope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def ok(response: Any, status: int = 200) -> Any:
+    body = response.json()
+    assert response.status_code == status, (response.status_code, body)
+    assert body["success"] is True and body["code"] == status, body
+    return body["content"]
+
+
+def err(response: Any, status: int, field: str | None = None) -> dict[str, Any]:
+    body = response.json()
+    assert response.status_code == status, (response.status_code, body)
+    assert body["success"] is False and body["code"] == status, body
+    errors = body["content"]["errors"]
+    if field is not None:
+        assert field in errors, (field, errors)
+        assert field in body["message"] or field in ("non_field_errors", "detail"), body
+    return errors

@@ -1,0 +1,99 @@
+"""Login, refresh, logout, me, lockout and captcha through the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from hub.audit.models import AuditLog
+from tests.helpers import err, ok
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client: APIClient, username: str, password: str) -> Any:
+    return client.post("/api/auth/login/", {"username": username, "password": password},
+                       format="json")
+
+
+def test_login_returns_tokens_user_and_audits(owner: Any) -> None:
+    client = APIClient()
+    content = ok(login(client, "owner", "correct horse battery"))
+    assert content["user"]["username"] == "owner"
+    assert content["access"] and content["refresh"]
+    me = ok(client.get("/api/auth/me/", HTTP_AUTHORIZATION=f"Bearer {content['access']}"))
+    assert me["username"] == "owner" and isinstance(me["permissions"], list)
+    assert AuditLog.objects.filter(action="login", username="owner").exists()
+
+
+def test_wrong_password_is_401_naming_password_and_audited(owner: Any) -> None:
+    errors = err(login(APIClient(), "owner", "nope"), 401, "password")
+    assert "Wrong username or password" in errors["password"][0]
+    assert AuditLog.objects.filter(action="login_failed", username="owner").exists()
+
+
+def test_lockout_after_repeated_failures(owner: Any, settings: Any) -> None:
+    client = APIClient()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        login(client, "owner", "nope")
+    response = login(client, "owner", "correct horse battery")
+    err(response, 429, "username")
+
+
+@pytest.mark.parametrize("payload", [
+    {"username": "owner"},
+    {"username": 5, "password": "x"},
+    {"username": ["a"], "password": "x"},
+    {"username": "a" * 1_000_000, "password": "x"},
+])
+def test_bad_login_input_is_400(payload: dict[str, Any], owner: Any) -> None:
+    response = APIClient().post("/api/auth/login/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json()["success"] is False
+
+
+def test_malformed_json_is_400_naming_body() -> None:
+    response = APIClient().post("/api/auth/login/", data="{bad", content_type="application/json")
+    err(response, 400, "body")
+
+
+def test_refresh_and_logout_blacklists(owner: Any) -> None:
+    client = APIClient()
+    tokens = ok(login(client, "owner", "correct horse battery"))
+    fresh = ok(client.post("/api/auth/refresh/", {"refresh": tokens["refresh"]}, format="json"))
+    assert fresh["access"]
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {fresh['access']}")
+    ok(client.post("/api/auth/logout/", {"refresh": fresh["refresh"]}, format="json"))
+    again = APIClient().post("/api/auth/refresh/", {"refresh": fresh["refresh"]}, format="json")
+    err(again, 401, "refresh")
+
+
+def test_me_requires_auth() -> None:
+    assert APIClient().get("/api/auth/me/").status_code == 401
+
+
+def test_captcha_when_enabled(owner: Any, admin: Any, client_for: Any) -> None:
+    ok(client_for(admin).patch("/api/system/feature.captcha/", {"value": True}, format="json"))
+    client = APIClient()
+    err(login(client, "owner", "correct horse battery"), 401, "captcha_value")
+    captcha = ok(client.get("/api/auth/captcha/"))
+    assert captcha["enabled"] and captcha["image"].startswith("<svg")
+    from django.core.cache import cache
+
+    answer = cache.get(f"captcha:{captcha['key']}")
+    content = ok(client.post("/api/auth/login/", {
+        "username": "owner", "password": "correct horse battery",
+        "captcha_key": captcha["key"], "captcha_value": answer}, format="json"))
+    assert content["user"]["username"] == "owner"
+
+
+def test_users_endpoint_is_admin_only(owner: Any, admin: Any, client_for: Any) -> None:
+    assert client_for(owner).get("/api/auth/users/").status_code == 403
+    created = ok(client_for(admin).post("/api/auth/users/", {
+        "username": "newbie", "password": "long enough pw", "email": "n@example.test"},
+        format="json"), 201)
+    assert "password" not in created
+    log = AuditLog.objects.get(action="create", object_type="auth.user", object_id=str(created["id"]))
+    assert log.changes["password"]["after"] == "******"
