@@ -48,7 +48,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-    raise ImproperlyConfigured(f"LOG_LEVEL must be DEBUG/INFO/WARNING/ERROR/CRITICAL, not {LOG_LEVEL}")
+    raise ImproperlyConfigured(f"LOG_LEVEL must be DEBUG/INFO/WARNING/ERROR/CRITICAL: {LOG_LEVEL}")
 
 INSTALLED_APPS = [
     "daphne",
@@ -269,5 +269,13 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+    },
+}
+
+CELERY_TASK_ROUTES = {"executions.run": {"queue": "executions"}}
+CELERY_BEAT_SCHEDULE = {
+    "recover-lost-executions": {
+        "task": "executions.recover",
+        "schedule": env.float("RECOVERY_INTERVAL_SECONDS", default=30.0),
     },
 }

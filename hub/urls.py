@@ -5,12 +5,18 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from hub.core import views as core_views
+from hub.executions.api import urls as execution_urls
+from hub.executions.realtime.sse import sse_logs
 
 api = [
     path("auth/", include("hub.users.api.urls")),
+    path("hosts/", include(execution_urls.host_urlpatterns)),
     path("hosts/", include("hub.inventory.api.urls")),
     path("script-templates/", include("hub.scripts.api.urls")),
+    path("templates/", include(execution_urls.template_urlpatterns)),
     path("templates/", include("hub.jobs.api.urls")),
+    path("quick/", include(execution_urls.quick_urlpatterns)),
+    path("realtime/sse/logs/<int:execution_id>/", sse_logs, name="sse-logs"),
     path("executor/", include("hub.executions.api.urls")),
     path("permissions/audit-logs/", include("hub.audit.api.urls")),
     path("permissions/", include("hub.users.api.permission_urls")),

@@ -34,6 +34,8 @@ SPECS: dict[str, SettingSpec] = {
                     1024, 64 * 1024 * 1024),
         SettingSpec("execution.max_concurrent", "int", 8,
                     "Executions one worker runs at the same time.", 1, 64),
+        SettingSpec("execution.python_interpreter", "str", "auto_silent",
+                    "Python on targets for file steps (scripts need none): auto_silent or a path."),
         SettingSpec("logs.retention_days", "int", 90,
                     "Execution records and their logs older than this are pruned.", 1, 3650),
         SettingSpec("feature.captcha", "bool", False, "Ask for a captcha at login."),

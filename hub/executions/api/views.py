@@ -1,12 +1,26 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
-from rest_framework import viewsets
-from rest_framework.permissions import IsAuthenticated
+from typing import Any
 
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from hub.core.exceptions import DomainError
 from hub.core.permissions import ObjectPermission
+from hub.executions import logfiles, services
 from hub.executions.api.filters import ExecutionFilter
-from hub.executions.api.serializers import ExecutionDetailSerializer, ExecutionListSerializer
+from hub.executions.api.launch_serializers import LaunchResultSerializer
+from hub.executions.api.serializers import (
+    ExecutionDetailSerializer,
+    ExecutionListSerializer,
+    LogQuerySerializer,
+)
 from hub.executions.models import Execution
 from hub.executions.selectors import execution_list_for
 
@@ -29,3 +43,61 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self) -> type:
         return ExecutionDetailSerializer if self.action == "retrieve" else ExecutionListSerializer
+
+    def _control(self, request: Request, verb: str) -> Response:
+        execution = services.control_execution(actor=request.user, execution=self.get_object(),
+                                               action=verb)
+        return Response(ExecutionListSerializer(execution).data)
+
+    @extend_schema(request=None, responses=ExecutionListSerializer)
+    @action(detail=True, methods=["post"], required_action="execute")
+    def stop(self, request: Request, pk: str) -> Response:
+        return self._control(request, "stop")
+
+    @extend_schema(request=None, responses=ExecutionListSerializer)
+    @action(detail=True, methods=["post"], required_action="execute")
+    def pause(self, request: Request, pk: str) -> Response:
+        return self._control(request, "pause")
+
+    @extend_schema(request=None, responses=ExecutionListSerializer)
+    @action(detail=True, methods=["post"], required_action="execute")
+    def resume(self, request: Request, pk: str) -> Response:
+        return self._control(request, "resume")
+
+    @extend_schema(request=None, responses={201: LaunchResultSerializer})
+    @action(detail=True, methods=["post"], required_action="execute")
+    def retry_failed(self, request: Request, pk: str) -> Response:
+        execution = services.retry_failed(actor=request.user, execution=self.get_object())
+        return Response({"execution_id": execution.pk, "status": execution.status}, status=201)
+
+    @extend_schema(parameters=[LogQuerySerializer])
+    @action(detail=True, methods=["get"])
+    def logs(self, request: Request, pk: str) -> Response:
+        execution = self.get_object()
+        query = LogQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        host = self._host(execution, query.validated_data["host"])
+        text, next_offset, size = logfiles.read_slice(
+            execution.pk, host, query.validated_data["offset"], query.validated_data["limit"])
+        return Response({"host": host, "offset": query.validated_data["offset"],
+                         "next_offset": next_offset, "size": size, "text": text,
+                         "complete": next_offset >= size})
+
+    @extend_schema(responses={(200, "text/plain"): OpenApiResponse(description="log text")})
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, pk: str) -> HttpResponse:
+        execution = self.get_object()
+        host = self._host(execution, request.query_params.get("host", ""))
+        path = logfiles.log_path(execution.pk, host)
+        if not path.exists():
+            return HttpResponse("", content_type="text/plain; charset=utf-8")
+        response = FileResponse(path.open("rb"), content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="execution-{execution.pk}-{path.name}"')
+        return response
+
+    def _host(self, execution: Execution, host: Any) -> str:
+        names = {t["name"] for t in execution.targets}
+        if host not in names:
+            raise DomainError("Not a target host of this execution.", field="host")
+        return str(host)

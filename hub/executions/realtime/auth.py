@@ -35,5 +35,5 @@ class _JwtMiddleware:
         return await self.inner(scope, receive, send)
 
 
-def JwtOrSessionAuthMiddleware(inner: Any) -> Any:  # noqa: N802 - named like Channels' stacks
+def JwtOrSessionAuthMiddleware(inner: Any) -> Any:
     return AuthMiddlewareStack(_JwtMiddleware(inner))

@@ -1,0 +1,307 @@
+"""Running an execution end to end inside a Celery worker, and recovering lost runs.
+
+run_execution: pending -> running; compile into a private dir; ansible-runner with an
+event handler that only reduces and appends to the Redis stream; a writer thread moves
+the stream into the database; at the end: final statuses, archived logs, an `end` event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import subprocess
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from hub.executions import logfiles, stream
+from hub.executions.choices import (
+    FINISHED_STATUSES,
+    Control,
+    ExecutionKind,
+    ExecutionStatus,
+    HostStatus,
+)
+from hub.executions.events import ReducerState, is_auth_failure, reduce_event
+from hub.executions.ingest import StreamIngester, drain_execution
+from hub.executions.models import Execution, ExecutionEvent, ExecutionStep, HostLog, HostResult
+from hub.executions.project import compile_for_run, run_root
+from hub.executions.runner import run_project
+from hub.executions.selectors import summary_counts
+
+logger = logging.getLogger(__name__)
+
+STOP_GRACE_SECONDS = 8.0
+TAIL_CHARS = 4000
+BAD_HOST = {HostStatus.FAILED, HostStatus.UNREACHABLE, HostStatus.TIMEOUT, HostStatus.STOPPED}
+
+
+class RunMonitor:
+    """Event handler and cancel callback for one run: cheap, never touches the database."""
+
+    def __init__(self, execution_id: int) -> None:
+        self.execution_id = execution_id
+        self.state = ReducerState()
+        self.stop_requested_at: float | None = None
+        self._last_alive = 0.0
+
+    def on_event(self, event: dict[str, Any]) -> bool:
+        record = reduce_event(event, self.state)
+        if record is not None:
+            stream.append_event(self.execution_id, record)
+        return False  # the stream is the record; no job_events files on disk
+
+    def should_cancel(self) -> bool:
+        now = time.monotonic()
+        if now - self._last_alive > 10:
+            stream.keep_alive(self.execution_id)
+            self._last_alive = now
+        if self.stop_requested_at is None and stream.get_control(self.execution_id) == "stop":
+            self.stop_requested_at = now
+        if self.stop_requested_at is None:
+            return False
+        # Let the live_script plugins kill their remote processes first, then end the run.
+        return not self.state.running or now - self.stop_requested_at > STOP_GRACE_SECONDS
+
+
+def _runner_env(execution: Execution, private_dir: Path) -> dict[str, str]:
+    bin_dir = str(Path(shutil.which("ansible-playbook") or "").parent or "")
+    import os
+    import sys
+
+    path = os.pathsep.join(filter(None, [str(Path(sys.executable).parent), bin_dir,
+                                         os.environ.get("PATH", "")]))
+    control_dir = Path("/tmp") / f"hub-cp-{execution.pk}"  # noqa: S108 - short socket paths
+    return {
+        "PATH": path,
+        "ANSIBLE_COLLECTIONS_PATH": str(settings.PLAYBOOKS_DIR),
+        "ANSIBLE_CALLBACKS_ENABLED": "hub.ops.gate",
+        "ANSIBLE_SSH_CONTROL_PATH_DIR": str(control_dir),
+        "ANSIBLE_LOCAL_TEMP": str(private_dir / "tmp"),
+        "ANSIBLE_HOME": str(private_dir / "ansible-home"),
+        "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_NOCOLOR": "1",
+        **stream.plugin_environment(execution.pk),
+    }
+
+
+def _close_ssh_masters(execution_id: int) -> None:
+    control_dir = Path("/tmp") / f"hub-cp-{execution_id}"  # noqa: S108
+    if not control_dir.exists():
+        return
+    for socket in control_dir.iterdir():
+        subprocess.run(["ssh", "-o", f"ControlPath={socket}", "-O", "exit", "hub"],
+                       capture_output=True, timeout=10, check=False)
+    shutil.rmtree(control_dir, ignore_errors=True)
+
+
+def _start(execution_id: int) -> Execution | None:
+    with transaction.atomic():
+        execution = Execution.objects.select_for_update().get(pk=execution_id)
+        if execution.status != ExecutionStatus.PENDING:
+            return None  # delivered twice, or stopped while queued
+        execution.status = ExecutionStatus.RUNNING
+        execution.started_at = timezone.now()
+        execution.save(update_fields=["status", "started_at"])
+    if execution.control == Control.PAUSE:
+        stream.set_control(execution_id, "pause")
+    stream.mark_active(execution_id)
+    stream.append_event(execution_id, {"kind": "status", "status": ExecutionStatus.RUNNING})
+    return execution
+
+
+def run_execution(execution_id: int) -> str:
+    """Runs the execution; returns its final status."""
+    execution = _start(execution_id)
+    if execution is None:
+        return Execution.objects.values_list("status", flat=True).get(pk=execution_id)
+    private_dir = run_root() / str(execution_id)
+    fetch_dir = Path(settings.EXECUTION_LOGS_DIR) / str(execution_id) / "fetched"
+    monitor = RunMonitor(execution_id)
+    ingester = StreamIngester(execution_id)
+    ingester.start()
+    error, outcome = "", None
+    try:
+        compile_for_run(execution, private_dir, fetch_dir)
+        outcome = run_project(private_data_dir=private_dir, ident="run",
+                              envvars=_runner_env(execution, private_dir), forks=execution.forks,
+                              event_handler=monitor.on_event,
+                              cancel_callback=monitor.should_cancel)
+        if outcome.status == "error" or (outcome.status == "failed" and monitor.state.step == 0):
+            error = _runner_error(private_dir)
+    except Exception as exc:
+        logger.exception("execution %s could not run", execution_id)
+        error = f"{type(exc).__name__}: {exc}"
+    finally:
+        shutil.rmtree(private_dir, ignore_errors=True)
+        _close_ssh_masters(execution_id)
+        ingester.finish()
+    return finalize_execution(execution_id, error=error,
+                              stopped=monitor.stop_requested_at is not None)
+
+
+def _runner_error(private_dir: Path) -> str:
+    stdout = private_dir / "artifacts" / "run" / "stdout"
+    text = stdout.read_text(errors="replace")[-2000:] if stdout.exists() else ""
+    return text.strip() or "ansible-playbook failed before running any step"
+
+
+def _host_outputs(execution_id: int) -> dict[tuple[int, str], list[str]]:
+    outputs: dict[tuple[int, str], list[str]] = defaultdict(list)
+    events = (ExecutionEvent.objects.filter(execution_id=execution_id,
+                                            kind__in=["output", "host_result"])
+              .exclude(host="").order_by("seq").values_list("step", "host", "kind", "text", "data"))
+    for step, host, kind, text, data in events:
+        outputs[(step or 0, host)].append(text if kind == "output" else
+                                          (text + "\n" if text else "") + data.get("msg", ""))
+    return outputs
+
+
+def _finalize_hosts(execution: Execution, *, stopped: bool, error: str) -> None:
+    outputs = _host_outputs(execution.pk)
+    leftover = HostStatus.STOPPED if stopped else (HostStatus.FAILED if error else
+                                                   HostStatus.SKIPPED)
+    rows = list(HostResult.objects.filter(execution=execution).select_related("step"))
+    for row in rows:
+        if row.status in (HostStatus.PENDING, HostStatus.RUNNING):
+            row.status = leftover if row.status == HostStatus.RUNNING or error or stopped \
+                else HostStatus.SKIPPED
+            row.message = row.message or (error[:500] if error else "")
+        text = "".join(outputs.get((row.step.index, row.host_name), []))
+        row.output_tail = text[-TAIL_CHARS:]
+        row.output_digest = hashlib.sha256(f"{row.status}\0{row.rc}\0{text}".encode()).hexdigest()
+    HostResult.objects.bulk_update(rows, ["status", "message", "output_tail", "output_digest"],
+                                   batch_size=500)
+
+
+def _ignored_steps(execution: Execution) -> set[int]:
+    return {s["index"] for s in execution.spec.get("steps", []) if s.get("ignore_errors")}
+
+
+def _overall_status(execution: Execution, *, stopped: bool, error: str) -> str:
+    if stopped:
+        return ExecutionStatus.STOPPED
+    if error:
+        return ExecutionStatus.FAILED
+    ignored = _ignored_steps(execution)
+    per_host: dict[str, set[str]] = defaultdict(set)
+    for step_index, host, status in HostResult.objects.filter(execution=execution).values_list(
+            "step__index", "host_name", "status"):
+        if status in BAD_HOST and not (step_index in ignored and status == HostStatus.FAILED):
+            per_host[host].add(status)
+        else:
+            per_host.setdefault(host, set())
+    bad = {h: s for h, s in per_host.items() if s}
+    if not bad:
+        return ExecutionStatus.SUCCESS
+    if len(bad) < len(per_host):
+        return ExecutionStatus.PARTIAL
+    kinds = set().union(*bad.values())
+    for only in (HostStatus.UNREACHABLE, HostStatus.TIMEOUT):
+        if kinds == {only}:
+            return only
+    return ExecutionStatus.FAILED
+
+
+def _finalize_steps(execution: Execution) -> None:
+    ignored = _ignored_steps(execution)
+    for step in ExecutionStep.objects.filter(execution=execution).prefetch_related("hosts"):
+        statuses = {h.status for h in step.hosts.all()}
+        finished = [h.finished_at for h in step.hosts.all() if h.finished_at]
+        bad = statuses & BAD_HOST
+        if step.index in ignored:
+            bad -= {HostStatus.FAILED}
+        if statuses <= {HostStatus.SKIPPED, HostStatus.PENDING}:
+            step.status = ExecutionStatus.STOPPED if HostStatus.STOPPED in statuses else "pending"
+        elif not bad:
+            step.status = ExecutionStatus.SUCCESS
+        elif bad == statuses - {HostStatus.SKIPPED}:
+            step.status = ExecutionStatus.FAILED
+        else:
+            step.status = ExecutionStatus.PARTIAL
+        if statuses & {HostStatus.STOPPED}:
+            step.status = ExecutionStatus.STOPPED
+        step.finished_at = max(finished) if finished else None
+        step.save(update_fields=["status", "finished_at"])
+
+
+def _archive_logs(execution: Execution) -> None:
+    limit = 1024 * 1024
+    HostLog.objects.filter(execution=execution).delete()
+    logs = []
+    for host in sorted({r.host_name for r in HostResult.objects.filter(execution=execution)}):
+        path = logfiles.log_path(execution.pk, host)
+        text, _next, size = logfiles.read_slice(execution.pk, host, 0, limit)
+        truncated = size > limit
+        if truncated:
+            text += f"\n[... {size - limit} more bytes: download the full log ...]\n"
+        logs.append(HostLog(execution=execution, host_name=host, text=text, size=size,
+                            truncated=truncated, file_path=str(path) if path.exists() else ""))
+    HostLog.objects.bulk_create(logs)
+
+
+def _update_connection_status(execution: Execution) -> None:
+    from hub.inventory.choices import HostStatus as Reachability
+    from hub.inventory.models import Host
+
+    now = timezone.now()
+    for result in HostResult.objects.filter(execution=execution, host__isnull=False):
+        if result.status == HostStatus.SUCCESS:
+            status = Reachability.REACHABLE
+        elif is_auth_failure(result.message):
+            status = Reachability.AUTH_FAILED
+        else:
+            status = Reachability.UNREACHABLE
+        Host.objects.filter(pk=result.host_id).update(
+            status=status, status_message=result.message[:1000], last_checked_at=now)
+
+
+def finalize_execution(execution_id: int, *, error: str = "", stopped: bool = False) -> str:
+    """Final host, step and execution statuses; archived logs; the `end` event."""
+    execution = Execution.objects.get(pk=execution_id)
+    stopped = stopped or execution.control == Control.STOP
+    with transaction.atomic():
+        _finalize_hosts(execution, stopped=stopped, error=error)
+        _finalize_steps(execution)
+        status = _overall_status(execution, stopped=stopped, error=error)
+        summary = summary_counts(execution)
+        Execution.objects.filter(pk=execution_id).update(
+            status=status, summary=summary, finished_at=timezone.now(), error=error[:5000],
+            control=Control.NONE)
+        if execution.kind == ExecutionKind.CONNECTION_TEST:
+            _update_connection_status(execution)
+    _archive_logs(execution)
+    stream.append_event(execution_id, {"kind": "end", "status": status,
+                                       "text": error[:2000], "summary": _json(summary)})
+    drain_execution(execution_id, consumer="finalize")
+    stream.retire(execution_id)
+    return status
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value)
+
+
+def recover_lost_executions() -> list[int]:
+    """Executions whose worker died: write what their stream still holds, then finalize."""
+    recovered = []
+    for execution_id in stream.active_executions():
+        if stream.is_alive(execution_id):
+            continue
+        status = Execution.objects.filter(pk=execution_id).values_list("status", flat=True).first()
+        if status is None or status in FINISHED_STATUSES:
+            stream.retire(execution_id)
+            continue
+        drain_execution(execution_id)
+        finalize_execution(execution_id, error="The worker running this execution was lost; "
+                                               "events recorded until then were kept.")
+        recovered.append(execution_id)
+    return recovered

@@ -1,0 +1,142 @@
+"""Turning a frozen execution spec into the compiler's input, and the project into files.
+
+Reads the hosts and accounts as they are at run time; secrets go to files that live only
+in the run's private directory (0600) and are removed with it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from django.conf import settings
+
+from hub.executions.models import Execution
+from hub.inventory.choices import AuthType
+from hub.inventory.models import Account, Host
+from hub.jobs.compiler import (
+    ConnectionSpec,
+    CopyFrom,
+    FileSpec,
+    HostSpec,
+    ProjectSpec,
+    StepSpec,
+    compile_project,
+)
+from hub.jobs.services import stored_file_path
+from hub.system.services import get_setting
+
+
+@dataclass(frozen=True)
+class BuiltProject:
+    spec: ProjectSpec
+    secrets: dict[str, str]
+    keys: dict[str, str]  # relative key file path -> unencrypted private key text
+
+
+def _unlocked_key(account: Account) -> str:
+    """The private key without passphrase, so ssh never prompts (file lives only for the run)."""
+    if not account.passphrase:
+        return account.private_key.strip() + "\n"
+    data = account.private_key.strip().encode() + b"\n"
+    password = account.passphrase.encode()
+    try:
+        key = serialization.load_ssh_private_key(data, password=password)
+    except ValueError:
+        key = serialization.load_pem_private_key(data, password=password)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+                             serialization.NoEncryption()).decode()
+
+
+def _connection(account: Account, key_dir: Path | None, keys: dict[str, str],
+                secrets: dict[str, str]) -> ConnectionSpec:
+    key = f"acct_{account.pk}"
+    key_file = ""
+    if account.auth_type == AuthType.KEY:
+        relative = f"keys/{key}"
+        key_file = str(key_dir / key) if key_dir else relative
+        keys[relative] = _unlocked_key(account)
+    if account.auth_type == AuthType.PASSWORD and account.password:
+        secrets[f"{key}_password"] = account.password
+    if account.become and account.become_password:
+        secrets[f"{key}_become_password"] = account.become_password
+    return ConnectionSpec(
+        key=key, user=account.username, auth=account.auth_type, key_file=key_file,
+        has_password=account.auth_type == AuthType.PASSWORD and bool(account.password),
+        become=account.become, become_method=account.become_method,
+        become_user=account.become_user, has_become_password=bool(account.become_password))
+
+
+def build_project(execution: Execution, *, private_dir: Path | None,
+                  fetch_dir: str = "fetched") -> BuiltProject:
+    """The ProjectSpec of an execution (private_dir None: an export, keys left out)."""
+    steps_data: list[dict[str, Any]] = execution.spec.get("steps", [])
+    step_secrets: dict[str, dict[str, str]] = (json.loads(execution.secret_spec)
+                                               if execution.secret_spec else {})
+    host_ids = {i for s in steps_data for i in s["host_ids"]}
+    hosts = {h.pk: h for h in Host.objects.filter(pk__in=host_ids).select_related("account")}
+    account_ids = {s.get("account_id") for s in steps_data} | {
+        h.account_id for h in hosts.values()}
+    accounts = {a.pk: a for a in Account.objects.filter(pk__in=account_ids - {None})}
+    keys: dict[str, str] = {}
+    secrets: dict[str, str] = {}
+    key_dir = (private_dir / "project" / "keys") if private_dir else None
+    connections = [_connection(a, key_dir, keys, secrets) for a in accounts.values()]
+    host_specs = [HostSpec(name=h.name, address=h.ip_address, port=h.port, os_type=h.os_type,
+                           connection=f"acct_{h.account_id}" if h.account_id else "")
+                  for h in sorted(hosts.values(), key=lambda h: h.name)]
+    steps = []
+    for data in steps_data:
+        index = data["index"]
+        for name, value in step_secrets.get(str(index), {}).items():
+            secrets[f"step_{index}_secret_{name}"] = value
+        steps.append(StepSpec(
+            index=index, name=data["name"], kind=data["kind"],
+            hosts=tuple(hosts[i].name for i in data["host_ids"] if i in hosts),
+            connection=f"acct_{data['account_id']}" if data.get("account_id") else "",
+            script_type=data.get("script_type", "shell"), content=data.get("content", ""),
+            env=data.get("env", {}), secret_env=tuple(data.get("secret_env", [])),
+            argv=tuple(data.get("argv", [])), timeout=data.get("timeout", 0),
+            ignore_errors=data.get("ignore_errors", False), batch=data.get("batch", ""),
+            failure_policy=data.get("failure_policy", "stop"),
+            files=tuple(FileSpec(f["name"], str(stored_file_path(f["id"])))
+                        for f in data.get("files", [])),
+            destination=data.get("destination", ""), fetch_path=data.get("fetch_path", "")))
+    spec = ProjectSpec(name=execution.name, hosts=tuple(host_specs),
+                       connections=tuple(connections), steps=tuple(steps),
+                       forks=execution.forks, fetch_dir=fetch_dir,
+                       python_interpreter=str(get_setting("execution.python_interpreter")))
+    return BuiltProject(spec=spec, secrets=secrets, keys=keys)
+
+
+def write_project(target: Path, files: dict[str, str], keys: dict[str, str]) -> None:
+    """Writes compiled files (and key files) under target; secrets and keys are 0600."""
+    target.mkdir(parents=True, exist_ok=True)
+    os.chmod(target.parent, 0o700)
+    for relative, content in {**files, **keys}.items():
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, CopyFrom):
+            shutil.copyfile(content, path)
+            continue
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(content)
+
+
+def compile_for_run(execution: Execution, private_dir: Path, fetch_dir: Path) -> BuiltProject:
+    built = build_project(execution, private_dir=private_dir, fetch_dir=str(fetch_dir))
+    files = compile_project(built.spec, mode="run", secrets=built.secrets)
+    write_project(private_dir / "project", files, built.keys)
+    return built
+
+
+def run_root() -> Path:
+    root = Path(settings.EXECUTION_WORK_DIR)
+    root.mkdir(parents=True, exist_ok=True)
+    return root

@@ -1,0 +1,364 @@
+"""The compiler: a job (quick script, file transfer, plan) in, an Ansible project out.
+
+Pure: plain data in (ProjectSpec), a map of relative path -> file content out; no
+database, no clock, no randomness, so the same input gives the same files. The worker
+writes the files into a private_data_dir and runs them; "export" zips the same files.
+
+Layout of a compiled project:
+  playbook.yml        one play per step (`hosts: step_N`, `serial`, `ignore_errors`, timeout)
+  ansible.cfg         fast SSH defaults (pipelining, ControlPersist, no fact gathering)
+  inventory/hosts.yml every host with its connection vars; one group per step
+  vars/step_N.yml     the step's environment and arguments, marked !unsafe (never templated)
+  vars/secrets.yml    passwords and secret values (run: real, 0600; export: blanks to fill)
+  files/step_N.<ext>  the step's script; files/step_N/<name> files to push (export)
+  keys/<account>      private keys (run only)
+
+User text never becomes Jinja: values go to vars files as !unsafe, names lose braces.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any, Literal
+
+import yaml
+
+Mode = Literal["run", "export"]
+
+SCRIPT_RUNTIME = {  # script type -> (file extension, interpreter on POSIX targets)
+    "shell": (".sh", "bash"),
+    "python": (".py", "python3"),
+    "perl": (".pl", "perl"),
+    "powershell": (".ps1", "pwsh"),
+    "batch": (".bat", ""),
+}
+
+
+@dataclass(frozen=True)
+class ConnectionSpec:
+    """An execution account as the inventory needs it; secrets are referenced, not held."""
+
+    key: str
+    user: str
+    auth: str = "key"
+    key_file: str = ""
+    has_password: bool = False
+    become: bool = False
+    become_method: str = "sudo"
+    become_user: str = "root"
+    has_become_password: bool = False
+
+
+@dataclass(frozen=True)
+class HostSpec:
+    name: str
+    address: str
+    port: int = 22
+    os_type: str = "linux"
+    connection: str = ""
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    name: str
+    source: str
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    index: int
+    name: str
+    kind: str
+    hosts: tuple[str, ...]
+    connection: str = ""
+    script_type: str = "shell"
+    content: str = ""
+    env: Mapping[str, str] = field(default_factory=dict)
+    secret_env: tuple[str, ...] = ()
+    argv: tuple[str, ...] = ()
+    timeout: int = 0
+    ignore_errors: bool = False
+    batch: str = ""
+    failure_policy: str = "stop"
+    files: tuple[FileSpec, ...] = ()
+    destination: str = ""
+    fetch_path: str = ""
+
+
+@dataclass(frozen=True)
+class ProjectSpec:
+    name: str
+    hosts: tuple[HostSpec, ...]
+    connections: tuple[ConnectionSpec, ...]
+    steps: tuple[StepSpec, ...]
+    forks: int = 20
+    python_interpreter: str = "auto_silent"
+    fetch_dir: str = "fetched"
+
+
+class CopyFrom(str):
+    """A project file whose bytes come from this controller path (the writer copies it)."""
+
+
+class _Unsafe(str):
+    pass
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(_Unsafe, lambda d, v: d.represent_scalar("!unsafe", str(v)))
+_Dumper.add_representer(CopyFrom, lambda d, v: d.represent_str(str(v)))
+
+
+def _yaml(data: Any) -> str:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+
+
+def _jinja(expression: str) -> str:
+    """A Jinja expression of our own making (never user text: that goes in as !unsafe)."""
+    return "{{ " + expression + " }}"
+
+
+def _clean_name(text: str) -> str:
+    """Names are templated by Ansible: no braces or percent signs may reach them."""
+    return re.sub(r"[{}%]", "", " ".join(text.split()))[:200].strip() or "Unnamed"
+
+
+def _unsafe_map(values: Mapping[str, Any]) -> dict[str, _Unsafe]:
+    return {str(k): _Unsafe(v if isinstance(v, str) else str(v)) for k, v in values.items()}
+
+
+def secret_names(spec: ProjectSpec) -> list[str]:
+    """The variables vars/secrets.yml defines: one per account secret and step secret."""
+    names = []
+    for conn in spec.connections:
+        if conn.has_password:
+            names.append(f"{conn.key}_password")
+        if conn.has_become_password:
+            names.append(f"{conn.key}_become_password")
+    for step in spec.steps:
+        names.extend(f"step_{step.index}_secret_{env}" for env in step.secret_env)
+    return names
+
+
+def _connection_vars(conn: ConnectionSpec) -> dict[str, Any]:
+    data: dict[str, Any] = {"ansible_user": conn.user}
+    if conn.auth == "key" and conn.key_file:
+        data["ansible_ssh_private_key_file"] = conn.key_file
+    if conn.has_password:
+        data["ansible_password"] = "{{ " + conn.key + "_password }}"
+    if conn.become:
+        data.update(
+            ansible_become=True,
+            ansible_become_method=conn.become_method,
+            ansible_become_user=conn.become_user,
+        )
+        if conn.has_become_password:
+            data["ansible_become_password"] = "{{ " + conn.key + "_become_password }}"
+    return data
+
+
+def _inventory(spec: ProjectSpec) -> dict[str, Any]:
+    connections = {c.key: c for c in spec.connections}
+    hosts: dict[str, Any] = {}
+    for host in spec.hosts:
+        data: dict[str, Any] = {
+            "ansible_host": host.address,
+            "ansible_port": host.port,
+            "hub_os": host.os_type,
+        }
+        if host.os_type == "windows":
+            data.update(
+                ansible_connection="winrm",
+                ansible_winrm_transport="ntlm",
+                ansible_winrm_server_cert_validation="ignore",
+            )
+        if host.connection in connections:
+            data.update(_connection_vars(connections[host.connection]))
+        hosts[host.name] = data
+    groups = {f"step_{s.index}": {"hosts": {name: None for name in s.hosts}} for s in spec.steps}
+    return {
+        "all": {
+            "vars": {"ansible_python_interpreter": spec.python_interpreter},
+            "hosts": hosts,
+            "children": groups,
+        }
+    }
+
+
+def _script_task(step: StepSpec, mode: Mode, windows: bool) -> dict[str, Any]:
+    ext, interpreter = SCRIPT_RUNTIME.get(step.script_type, (".sh", "bash"))
+    script = f"step_{step.index}{ext}"
+    base: dict[str, Any] = {"name": f"Run script - {_clean_name(step.name)}"}
+    if mode == "run" and not windows:
+        base["hub.ops.live_script"] = {
+            "script": script,
+            "executable": interpreter,
+            "argv": _jinja(f"step_{step.index}_argv"),
+            "timeout": step.timeout,
+        }
+    else:
+        args: dict[str, Any] = {
+            "cmd": f"{script} " + _jinja(f"step_{step.index}_argv | map('quote') | join(' ')")
+        }
+        if interpreter and not windows:
+            args["executable"] = interpreter
+        base["ansible.builtin.script"] = args
+        if step.timeout:
+            base["timeout"] = step.timeout
+    base["environment"] = _jinja(f"step_{step.index}_env | combine(step_{step.index}_secret_env)")
+    if windows:
+        base["when"] = "hub_os == 'windows'"
+    elif mode == "run":
+        base["when"] = "hub_os != 'windows'"
+    return base
+
+
+def _file_task(step: StepSpec) -> dict[str, Any]:
+    name = _clean_name(step.name)
+    if step.kind == "file_fetch":
+        return {
+            "name": f"Fetch files - {name}",
+            "ansible.builtin.fetch": {
+                "src": _jinja(f"step_{step.index}_fetch_path"),
+                "dest": "{{ hub_fetch_dir }}/{{ inventory_hostname }}/",
+                "flat": True,
+            },
+        }
+    return {
+        "name": f"Push files - {name}",
+        "ansible.builtin.copy": {
+            "src": "{{ item.src }}",
+            "dest": "{{ item.dest }}",
+            "mode": "preserve",
+        },
+        "loop": _jinja(f"step_{step.index}_files"),
+        "loop_control": {"label": "{{ item.dest }}"},
+    }
+
+
+def _play(step: StepSpec, spec: ProjectSpec, mode: Mode) -> dict[str, Any]:
+    play: dict[str, Any] = {
+        "name": f"Step {step.index} - {_clean_name(step.name)}",
+        "hosts": f"step_{step.index}",
+        "gather_facts": False,
+    }
+    if step.batch:
+        play["serial"] = int(step.batch) if step.batch.isdigit() else step.batch
+        if step.failure_policy == "stop":
+            play["max_fail_percentage"] = 0
+    play["vars_files"] = ["vars/secrets.yml", f"vars/step_{step.index}.yml"]
+    play["vars"] = {
+        "hub_step": step.index,
+        "hub_failure_policy": step.failure_policy,
+        "hub_fetch_dir": spec.fetch_dir,
+    }
+    connections = {c.key: c for c in spec.connections}
+    if step.connection in connections:
+        play["vars"].update(_connection_vars(connections[step.connection]))
+    if step.kind == "script":
+        os_types = {h.os_type for h in spec.hosts if h.name in step.hosts}
+        tasks = [_script_task(step, mode, windows=False)] if os_types - {"windows"} else []
+        if "windows" in os_types:
+            tasks.append(_script_task(step, mode, windows=True))
+    elif step.kind == "ping":
+        tasks = [
+            {
+                "name": "Check connection",
+                "ansible.builtin.raw": "echo hub-connection-ok",
+                "changed_when": False,
+            }
+        ]
+    else:
+        tasks = [_file_task(step)]
+        if step.timeout:
+            tasks[0]["timeout"] = step.timeout
+    for task in tasks:
+        task["register"] = f"step_{step.index}_result"
+        if step.ignore_errors:
+            task["ignore_errors"] = True
+    play["tasks"] = tasks
+    return play
+
+
+def _step_vars(step: StepSpec) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        f"step_{step.index}_env": _unsafe_map(step.env),
+        f"step_{step.index}_argv": [_Unsafe(a) for a in step.argv],
+    }
+    if step.kind == "file_fetch":
+        data[f"step_{step.index}_fetch_path"] = _Unsafe(step.fetch_path)
+    if step.kind == "file_push":
+        destination = PurePosixPath(step.destination)
+        data[f"step_{step.index}_files"] = [
+            {
+                "src": _Unsafe(f"step_{step.index}/{f.name}"),
+                "dest": _Unsafe(str(destination / f.name)),
+            }
+            for f in step.files
+        ]
+    return data
+
+
+def _secrets_file(spec: ProjectSpec, secrets: Mapping[str, str], mode: Mode) -> str:
+    names = secret_names(spec)
+    values = {n: (secrets.get(n, "") if mode == "run" else "") for n in names}
+    data: dict[str, Any] = {name: _Unsafe(value) for name, value in values.items()}
+    for step in spec.steps:
+        data[f"step_{step.index}_secret_env"] = {
+            env: _jinja(f"step_{step.index}_secret_{env}") for env in step.secret_env
+        }
+    if mode == "run":
+        data["hub_mask"] = [_Unsafe(v) for v in sorted(set(values.values())) if v]
+    header = (
+        "# Secrets of this run: lives 0600 in the run's private dir, removed after.\n"
+        if mode == "run"
+        else "# Fill in these secrets before running (or encrypt this file with ansible-vault).\n"
+    )
+    return header + _yaml(data)
+
+
+def _ansible_cfg(spec: ProjectSpec) -> str:
+    return "\n".join(
+        [
+            "[defaults]",
+            "inventory = inventory/hosts.yml",
+            f"forks = {spec.forks}",
+            "gathering = explicit",
+            "host_key_checking = False",
+            "retry_files_enabled = False",
+            "interpreter_python = auto_silent",
+            "timeout = 10",
+            "",
+            "[ssh_connection]",
+            "pipelining = True",
+            "ssh_args = -o ControlMaster=auto -o ControlPersist=60s "
+            "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR",
+            "",
+        ]
+    )
+
+
+def compile_project(
+    spec: ProjectSpec, *, mode: Mode = "run", secrets: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Every file of the project: relative path -> text (CopyFrom: copy that file)."""
+    files: dict[str, str] = {
+        "playbook.yml": "---\n" + _yaml([_play(s, spec, mode) for s in spec.steps]),
+        "ansible.cfg": _ansible_cfg(spec),
+        "inventory/hosts.yml": "---\n" + _yaml(_inventory(spec)),
+        "vars/secrets.yml": "---\n" + _secrets_file(spec, secrets or {}, mode),
+    }
+    for step in spec.steps:
+        files[f"vars/step_{step.index}.yml"] = "---\n" + _yaml(_step_vars(step))
+        if step.kind == "script":
+            ext = SCRIPT_RUNTIME.get(step.script_type, (".sh", ""))[0]
+            files[f"files/step_{step.index}{ext}"] = step.content
+        for item in step.files:
+            files[f"files/step_{step.index}/{item.name}"] = CopyFrom(item.source)
+    return files

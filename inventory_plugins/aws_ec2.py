@@ -1,0 +1,602 @@
+# Copyright: OPS Job contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Ansible inventory plugin for AWS EC2 instances (boto3).
+
+Besides the Ansible plugin this file exposes ``fetch_instances(options) -> list[dict]``, a plain
+function the hub's cloud sync loads by file path and calls without Ansible's inventory machinery.
+Only the SDKs and ansible are imported at module level so that loading it by path just works.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+
+from ansible.errors import AnsibleError
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.vars import combine_vars
+
+try:
+    import boto3
+    import botocore.exceptions
+    from botocore.config import Config
+
+    HAS_SDK = True
+except ImportError:  # pragma: no cover - reported as a clear error at parse time
+    HAS_SDK = False
+
+DOCUMENTATION = r"""
+name: aws_ec2
+short_description: AWS EC2 inventory source (OPS Job)
+description:
+  - Builds an inventory of AWS EC2 instances with boto3 (the C(describe_instances) paginator, so
+    every page is read; C(describe_regions) when O(regions) is V(all)).
+  - The configuration file name must end with C(.aws_ec2.yml) or C(.aws_ec2.yaml).
+  - Credentials come from the options or boto3's standard chain (environment, shared
+    credentials/config files and profiles, instance/container roles).
+  - Every host gets provider variables (instance_id, instance_name (the Name tag), instance_type,
+    image_id, region, availability_zone, state, platform_details, instance_tags,
+    private_ip_address, public_ip_address, private_dns_name, public_dns_name, vpc_id, subnet_id)
+    and the normalised C(cloud_*) variables shared by all OPS Job cloud plugins (cloud_provider,
+    cloud_instance_id, cloud_region, cloud_zone, cloud_state, cloud_os_type, cloud_tags, ...).
+  - All hosts are put in the group C(aws_ec2).
+author:
+  - OPS Job contributors
+requirements:
+  - boto3
+extends_documentation_fragment:
+  - constructed
+  - inventory_cache
+options:
+  plugin:
+    description: Token that ensures this is a source file for this plugin.
+    required: true
+    type: str
+    choices: [aws_ec2]
+  access_key:
+    description: AWS access key id; boto3's credential chain is used when not set.
+    type: str
+    env:
+      - name: AWS_ACCESS_KEY_ID
+  secret_key:
+    description: AWS secret access key.
+    type: str
+    env:
+      - name: AWS_SECRET_ACCESS_KEY
+  session_token:
+    description: AWS session token for temporary credentials.
+    type: str
+    env:
+      - name: AWS_SESSION_TOKEN
+  profile:
+    description: Named profile of the shared AWS config/credentials files.
+    type: str
+    env:
+      - name: AWS_PROFILE
+  regions:
+    description:
+      - Regions to query, for example V(us-east-1).
+      - V(all) (alone in the list) queries every region C(describe_regions) returns.
+    type: list
+    elements: str
+    default: [all]
+  filters:
+    description:
+      - Which instances to keep. Filters are sent to the API (as EC2 C(Filters)) where possible
+        and are always applied to the results as well.
+      - "C(status): a state or a list of them (V(running), V(stopped), ...), case-insensitive;
+        V(terminating) matches V(shutting-down)."
+      - "C(tags): a dict of tag key to value, or a list of C(key=value) strings; a value is a
+        glob, a key alone (or the value V(*)) only requires the tag to exist. All must match."
+      - "C(vpc_id): a VPC id or a list of them."
+      - "C(name): a glob or a list of globs matched against the C(Name) tag."
+    type: dict
+    default: {}
+  hostnames:
+    description:
+      - Preference list for the inventory host name; the first one that has a value is used.
+      - V(instance_name) is the C(Name) tag, V(hostname) the private DNS name.
+      - Falls back to the instance id.
+    type: list
+    elements: str
+    choices: [instance_id, instance_name, hostname, private_ip, public_ip]
+    default: [instance_id]
+  address:
+    description:
+      - Which address becomes C(ansible_host). When the chosen one is empty the private IP, then
+        the public IP is used.
+    type: str
+    choices: [private_ip, public_ip, hostname]
+    default: private_ip
+  endpoint_url:
+    description:
+      - EC2 endpoint URL used for every region instead of the regional AWS endpoint (for
+        private clouds, proxies, LocalStack or moto).
+    type: str
+    env:
+      - name: AWS_ENDPOINT_URL_EC2
+  page_size:
+    description: Instances (reservations) asked for per C(DescribeInstances) page (5 to 1000).
+    type: int
+    default: 1000
+  timeout:
+    description: Connect and read timeout in seconds for each API call.
+    type: int
+    default: 30
+  max_retries:
+    description: How many times botocore retries a failed call.
+    type: int
+    default: 3
+"""
+
+EXAMPLES = r"""
+---
+# prod.aws_ec2.yml - running instances of two regions, grouped by tag and zone
+plugin: aws_ec2
+regions:
+  - eu-west-1
+  - us-east-1
+filters:
+  status: running
+  tags:
+    env: prod
+  name: "web-*"
+hostnames: [instance_name, private_ip]
+address: private_ip
+keyed_groups:
+  - key: cloud_tags.role
+    prefix: role
+  - key: cloud_zone
+    prefix: zone
+groups:
+  windows: cloud_os_type == 'windows'
+
+---
+# all.aws_ec2.yml - every enabled region, credentials from a named profile
+plugin: aws_ec2
+profile: ops
+regions: [all]
+cache: true
+cache_plugin: jsonfile
+cache_connection: /tmp/aws_ec2_cache
+"""
+
+PROVIDER = "aws"
+PLUGIN_NAME = "aws_ec2"
+LABEL = "AWS EC2"
+DEFAULT_REGION = "us-east-1"
+OPTION_DEFAULTS = {
+    "access_key": None,
+    "secret_key": None,
+    "session_token": None,
+    "profile": None,
+    "regions": ["all"],
+    "filters": {},
+    "hostnames": ["instance_id"],
+    "address": "private_ip",
+    "endpoint_url": None,
+    "page_size": 1000,
+    "timeout": 30,
+    "max_retries": 3,
+}
+# boto3 reads the standard AWS variables itself; only the endpoint is looked up here
+ENV_FALLBACKS = {"endpoint_url": ("AWS_ENDPOINT_URL_EC2",)}
+# provider-neutral names the hub may use -> this plugin's option names
+OPTION_SYNONYMS = {
+    "endpoint": "endpoint_url",
+    "aws_access_key_id": "access_key",
+    "aws_secret_access_key": "secret_key",
+    "aws_session_token": "session_token",
+}
+AUTH_ERROR_CODES = (
+    "AuthFailure",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "InvalidAccessKeyId",
+    "ExpiredToken",
+    "RequestExpired",
+    "UnauthorizedOperation",
+    "AccessDenied",
+)
+# native State.Name -> normalised cloud_state
+STATES = {
+    "pending": "pending",
+    "running": "running",
+    "shutting-down": "terminating",
+    "terminated": "terminated",
+    "stopping": "stopping",
+    "stopped": "stopped",
+}
+
+
+class CloudInventoryError(AnsibleError):
+    """Raised for every failure; ``kind`` is one of auth, endpoint, config, api and ``code`` is
+    the provider's error code when there is one."""
+
+    def __init__(self, message: str, kind: str = "api", code: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.code = code
+
+
+def short_network_error(text) -> str:
+    """The useful tail of a connection error (no URLs with signed query strings)."""
+    text = str(text)
+    found = re.search(
+        r"(\[Errno -?\d+\][^'\")]*|timed out|Name or service not known|"
+        r"Temporary failure in name resolution|No route to host|SSL[^'\")]*)",
+        text,
+    )
+    if found:
+        return found.group(1).strip()
+    return re.sub(r"\?\S*", "", text)[:300]
+
+
+# ---------------------------------------------------------------------------------------------
+# options and filters (the same helpers live in every OPS Job cloud plugin)
+# ---------------------------------------------------------------------------------------------
+def _as_list(value) -> list:
+    if value is None or value == "":
+        return []
+    if isinstance(value, (list, tuple, set)):
+        return [v for v in value if v is not None and v != ""]
+    return [value]
+
+
+def resolve_options(options: dict | None) -> dict:
+    """Defaults + environment fallbacks for options not given (or given as None)."""
+    resolved = dict(OPTION_DEFAULTS)
+    for key, value in (options or {}).items():
+        key = OPTION_SYNONYMS.get(key, key)
+        if value is not None:
+            resolved[key] = value
+    for key, names in ENV_FALLBACKS.items():
+        if not resolved.get(key):
+            resolved[key] = next((os.environ[n] for n in names if os.environ.get(n)), None)
+    return resolved
+
+
+def normalise_filters(filters) -> dict:
+    """Turn the user's ``filters`` mapping into sets/dicts the matcher and the API calls use."""
+    filters = dict(filters or {})
+    unknown = set(filters) - {"status", "state", "tags", "vpc_id", "name"}
+    if unknown:
+        raise CloudInventoryError(
+            f"{LABEL}: unknown filter(s) {', '.join(sorted(unknown))}; "
+            "supported: status, tags, vpc_id, name",
+            kind="config",
+        )
+    tags: dict[str, str | None] = {}
+    raw_tags = filters.get("tags") or {}
+    if isinstance(raw_tags, dict):
+        items = list(raw_tags.items())
+    else:
+        items = []
+        for entry in _as_list(raw_tags):
+            key, sep, value = str(entry).partition("=")
+            items.append((key, value if sep else None))
+    for key, value in items:
+        tags[str(key)] = None if value in (None, "", "*") else str(value)
+    status = _as_list(filters.get("status")) + _as_list(filters.get("state"))
+    return {
+        "status": {str(s).lower() for s in status},
+        "tags": tags,
+        "vpc_id": {str(v) for v in _as_list(filters.get("vpc_id"))},
+        "name": [str(n) for n in _as_list(filters.get("name"))],
+    }
+
+
+def _is_glob(value: str) -> bool:
+    return any(ch in value for ch in "*?[")
+
+
+def record_matches(record: dict, flt: dict) -> bool:
+    if flt["status"] and not (
+        {str(record["cloud_status"]).lower(), record["cloud_state"]} & flt["status"]
+    ):
+        return False
+    if flt["vpc_id"] and record["cloud_vpc_id"] not in flt["vpc_id"]:
+        return False
+    if flt["name"] and not any(
+        fnmatch.fnmatchcase(record["cloud_instance_name"] or "", pattern) for pattern in flt["name"]
+    ):
+        return False
+    tags = record["cloud_tags"]
+    for key, pattern in flt["tags"].items():
+        if key not in tags:
+            return False
+        if pattern is not None and not fnmatch.fnmatchcase(str(tags[key] or ""), pattern):
+            return False
+    return True
+
+
+def pick_address(record: dict, address: str) -> str | None:
+    chosen = {
+        "private_ip": record["cloud_private_ip"],
+        "public_ip": record["cloud_public_ip"],
+        "hostname": record["cloud_hostname"],
+    }.get(address)
+    return chosen or record["cloud_private_ip"] or record["cloud_public_ip"]
+
+
+def pick_hostname(record: dict, preferences) -> str:
+    sources = {
+        "instance_id": "cloud_instance_id",
+        "instance_name": "cloud_instance_name",
+        "hostname": "cloud_hostname",
+        "private_ip": "cloud_private_ip",
+        "public_ip": "cloud_public_ip",
+    }
+    for preference in _as_list(preferences):
+        if preference not in sources:
+            raise CloudInventoryError(
+                f"{LABEL}: unknown hostnames entry {preference!r}; use one of {', '.join(sources)}",
+                kind="config",
+            )
+        value = record.get(sources[preference])
+        if value:
+            return str(value)
+    return str(record["cloud_instance_id"])
+
+
+# ---------------------------------------------------------------------------------------------
+# AWS API
+# ---------------------------------------------------------------------------------------------
+def _endpoint_label(endpoint: str | None, region: str) -> str:
+    return endpoint or f"ec2.{region}.amazonaws.com"
+
+
+def _session(opts: dict):
+    try:
+        return boto3.session.Session(
+            aws_access_key_id=opts.get("access_key") or None,
+            aws_secret_access_key=opts.get("secret_key") or None,
+            aws_session_token=opts.get("session_token") or None,
+            profile_name=opts.get("profile") or None,
+        )
+    except botocore.exceptions.ProfileNotFound as exc:
+        raise CloudInventoryError(f"{LABEL}: {exc}", kind="auth", code="ProfileNotFound") from None
+
+
+def _client(session, opts: dict, region: str):
+    config = Config(
+        connect_timeout=int(opts["timeout"]),
+        read_timeout=int(opts["timeout"]),
+        retries={"total_max_attempts": int(opts["max_retries"]) + 1, "mode": "standard"},
+    )
+    return session.client(
+        "ec2", region_name=region, endpoint_url=opts.get("endpoint_url") or None, config=config
+    )
+
+
+def _translate(exc: Exception, opts: dict, region: str, action: str) -> CloudInventoryError:
+    endpoint = _endpoint_label(opts.get("endpoint_url"), region)
+    if isinstance(exc, botocore.exceptions.ClientError):
+        error = exc.response.get("Error") or {}
+        code = error.get("Code") or ""
+        message = error.get("Message") or str(exc)
+        if code.startswith(AUTH_ERROR_CODES):
+            return CloudInventoryError(
+                f"{LABEL} authentication failed at {endpoint} ({code}): {message} Check "
+                "access_key/secret_key/profile or the AWS credential chain (AWS_ACCESS_KEY_ID, "
+                "AWS_SECRET_ACCESS_KEY, AWS_PROFILE).",
+                kind="auth",
+                code=code,
+            )
+        return CloudInventoryError(
+            f"{LABEL} {action} failed at {endpoint} ({code}): {message}", code=code
+        )
+    if isinstance(
+        exc, (botocore.exceptions.NoCredentialsError, botocore.exceptions.PartialCredentialsError)
+    ):
+        return CloudInventoryError(
+            f"{LABEL}: no usable credentials ({exc}); set access_key/secret_key or profile, "
+            "or configure the AWS credential chain",
+            kind="auth",
+            code=type(exc).__name__,
+        )
+    if isinstance(
+        exc,
+        (
+            botocore.exceptions.EndpointConnectionError,
+            botocore.exceptions.ConnectTimeoutError,
+            botocore.exceptions.ReadTimeoutError,
+            botocore.exceptions.ConnectionClosedError,
+        ),
+    ):
+        return CloudInventoryError(
+            f"{LABEL} endpoint {endpoint} is unreachable: "
+            f"{short_network_error(exc) if '[Errno' in str(exc) else exc}",
+            kind="endpoint",
+            code=type(exc).__name__,
+        )
+    return CloudInventoryError(f"{LABEL} {action} failed at {endpoint}: {exc}")
+
+
+def list_regions(opts: dict, session=None) -> list[str]:
+    explicit = [str(r) for r in _as_list(opts.get("regions"))]
+    if explicit and "all" not in explicit:
+        return explicit
+    session = session or _session(opts)
+    region = session.region_name or DEFAULT_REGION
+    try:
+        data = _client(session, opts, region).describe_regions()
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        raise _translate(exc, opts, region, "DescribeRegions") from None
+    return sorted(r["RegionName"] for r in data.get("Regions") or [])
+
+
+def normalise_instance(item: dict, region: str, address: str = "private_ip") -> dict:
+    """One ``Reservations[].Instances[]`` element -> host variables (provider + cloud_*)."""
+    tags = {t.get("Key"): t.get("Value") for t in item.get("Tags") or [] if t.get("Key")}
+    private_ips: list[str] = []
+    public_ips: list[str] = []
+    if item.get("PrivateIpAddress"):
+        private_ips.append(item["PrivateIpAddress"])
+    if item.get("PublicIpAddress"):
+        public_ips.append(item["PublicIpAddress"])
+    for nic in item.get("NetworkInterfaces") or []:
+        for entry in nic.get("PrivateIpAddresses") or []:
+            ip = entry.get("PrivateIpAddress")
+            if ip and ip not in private_ips:
+                private_ips.append(ip)
+            public = (entry.get("Association") or {}).get("PublicIp")
+            if public and public not in public_ips:
+                public_ips.append(public)
+    state = (item.get("State") or {}).get("Name") or ""
+    windows = (item.get("Platform") or "").lower() == "windows"
+    os_name = item.get("PlatformDetails") or ("Windows" if windows else "Linux/UNIX")
+    zone = (item.get("Placement") or {}).get("AvailabilityZone")
+    hostname = item.get("PrivateDnsName") or item.get("PublicDnsName") or None
+    record = {
+        "instance_id": item.get("InstanceId"),
+        "instance_name": tags.get("Name"),
+        "instance_type": item.get("InstanceType"),
+        "image_id": item.get("ImageId"),
+        "region": region,
+        "availability_zone": zone,
+        "state": state,
+        "platform_details": os_name,
+        "instance_tags": tags,
+        "private_ip_address": item.get("PrivateIpAddress"),
+        "public_ip_address": item.get("PublicIpAddress"),
+        "private_dns_name": item.get("PrivateDnsName") or None,
+        "public_dns_name": item.get("PublicDnsName") or None,
+        "vpc_id": item.get("VpcId"),
+        "subnet_id": item.get("SubnetId"),
+        "cloud_provider": PROVIDER,
+        "cloud_instance_id": item.get("InstanceId"),
+        "cloud_instance_name": tags.get("Name"),
+        "cloud_hostname": hostname,
+        "cloud_region": region,
+        "cloud_zone": zone,
+        "cloud_instance_type": item.get("InstanceType"),
+        "cloud_status": state,
+        "cloud_state": STATES.get(state.lower(), state.lower()),
+        "cloud_os_name": os_name,
+        "cloud_os_type": "windows" if windows else "linux",
+        "cloud_private_ip": private_ips[0] if private_ips else None,
+        "cloud_public_ip": public_ips[0] if public_ips else None,
+        "cloud_private_ips": private_ips,
+        "cloud_public_ips": public_ips,
+        "cloud_vpc_id": item.get("VpcId"),
+        "cloud_tags": tags,
+    }
+    record["ansible_host"] = pick_address(record, address)
+    return record
+
+
+def api_filters(flt: dict) -> list[dict]:
+    """The part of the user's filters EC2 can apply itself (its Filters take * and ? globs)."""
+    result = []
+    natives = []
+    for wanted in flt["status"]:
+        natives += [k for k, v in STATES.items() if wanted in (k, v)]
+    if flt["status"] and natives:
+        result.append({"Name": "instance-state-name", "Values": sorted(set(natives))})
+    if flt["vpc_id"]:
+        result.append({"Name": "vpc-id", "Values": sorted(flt["vpc_id"])})
+    if flt["name"] and not any("[" in n for n in flt["name"]):
+        result.append({"Name": "tag:Name", "Values": list(flt["name"])})
+    for key, value in flt["tags"].items():
+        if value is None:
+            result.append({"Name": "tag-key", "Values": [key]})
+        elif "[" not in value:
+            result.append({"Name": f"tag:{key}", "Values": [value]})
+    return result
+
+
+def _describe_region(session, opts: dict, flt: dict, region: str) -> list[dict]:
+    client = _client(session, opts, region)
+    page_size = max(5, min(1000, int(opts["page_size"])))
+    kwargs: dict = {"PaginationConfig": {"PageSize": page_size}}
+    filters = api_filters(flt)
+    if filters:
+        kwargs["Filters"] = filters
+    records: list[dict] = []
+    try:
+        for page in client.get_paginator("describe_instances").paginate(**kwargs):
+            for reservation in page.get("Reservations") or []:
+                for item in reservation.get("Instances") or []:
+                    records.append(normalise_instance(item, region, opts["address"]))
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        raise _translate(exc, opts, region, "DescribeInstances") from None
+    return records
+
+
+def fetch_instances(options: dict | None = None) -> list[dict]:
+    """Every instance matching ``options`` (plugin option names) as a list of host-var dicts."""
+    if not HAS_SDK:
+        raise CloudInventoryError(f"{LABEL} needs boto3", kind="config")
+    opts = resolve_options(options)
+    flt = normalise_filters(opts["filters"])
+    session = _session(opts)
+    records: list[dict] = []
+    seen: set[str] = set()
+    for region in list_regions(opts, session):
+        for record in _describe_region(session, opts, flt, region):
+            if record["cloud_instance_id"] in seen or not record_matches(record, flt):
+                continue
+            seen.add(record["cloud_instance_id"])
+            records.append(record)
+    return records
+
+
+# ---------------------------------------------------------------------------------------------
+# Ansible plugin
+# ---------------------------------------------------------------------------------------------
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+    NAME = PLUGIN_NAME
+
+    def verify_file(self, path):
+        return super().verify_file(path) and path.endswith(
+            (f"{PLUGIN_NAME}.yml", f"{PLUGIN_NAME}.yaml")
+        )
+
+    def parse(self, inventory, loader, path, cache=True):
+        super().parse(inventory, loader, path, cache=cache)
+        self._read_config_data(path)
+        options = {name: self.get_option(name) for name in OPTION_DEFAULTS}
+
+        cache_key = self.get_cache_key(path)
+        use_cache = self.get_option("cache") and cache
+        update_cache = self.get_option("cache") and not cache
+        records = None
+        if use_cache:
+            try:
+                records = self._cache[cache_key]
+            except KeyError:
+                update_cache = True
+        if records is None:
+            records = fetch_instances(options)
+        if update_cache:
+            self._cache[cache_key] = records
+        self._populate(records, options["hostnames"])
+
+    def _populate(self, records, hostnames):
+        strict = self.get_option("strict")
+        self.inventory.add_group(PLUGIN_NAME)
+        seen: set[str] = set()
+        for record in records:
+            host = pick_hostname(record, hostnames)
+            if host in seen:
+                self.display.warning(
+                    f"{PLUGIN_NAME}: host name {host!r} is used by more than one instance; "
+                    f"{record['cloud_instance_id']} is added under its instance id"
+                )
+                host = str(record["cloud_instance_id"])
+            seen.add(host)
+            self.inventory.add_host(host, group=PLUGIN_NAME)
+            for key, value in record.items():
+                self.inventory.set_variable(host, key, value)
+            host_vars = combine_vars(self.inventory.get_host(host).get_vars(), record)
+            self._set_composite_vars(self.get_option("compose"), host_vars, host, strict=strict)
+            self._add_host_to_composed_groups(
+                self.get_option("groups"), host_vars, host, strict=strict
+            )
+            self._add_host_to_keyed_groups(
+                self.get_option("keyed_groups"), host_vars, host, strict=strict
+            )

@@ -1,0 +1,1 @@
+"""Real services for tests: OpenSSH hosts on loopback and a private redis-server."""
