@@ -30,7 +30,7 @@ def _ensure_admin() -> None:
     from django.contrib.auth import get_user_model
 
     username = os.environ.get("HUB_ADMIN_USER", "admin")
-    User = get_user_model()  # noqa: N806 - Django's idiom
+    User = get_user_model()
     if User.objects.filter(username=username).exists():
         print(f"[hub] admin user {username!r} exists")
         return

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "hub.scripts",
     "hub.jobs",
     "hub.executions",
+    "hub.schedules",
+    "hub.dashboard",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,8 @@ api = [
     path("permissions/audit-logs/", include("hub.audit.api.urls")),
     path("permissions/", include("hub.users.api.permission_urls")),
     path("system/", include("hub.system.api.urls")),
+    path("scheduler/", include("hub.schedules.api.urls")),
+    path("dashboard/", include("hub.dashboard.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
