@@ -224,6 +224,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ScriptTypeEnum": "hub.scripts.choices.ScriptType",
+        "HostStatusEnum": "hub.inventory.choices.HostStatus",
+        "ScriptVersionStatusEnum": "hub.scripts.choices.VersionStatus",
+        "ExecutionStatusEnum": "hub.executions.choices.ExecutionStatus",
+        "HostResultStatusEnum": "hub.executions.choices.HostStatus",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "hub.core.schema.wrap_in_envelope",

@@ -68,3 +68,55 @@ class HostFactory(OwnedFactory):
     name = factory.Sequence(lambda n: f"host-{n}")
     ip_address = factory.Sequence(lambda n: f"127.0.1.{n % 250 + 1}")
     port = 22
+
+
+def ed25519_key(passphrase: str = "", *, openssh: bool = True) -> str:
+    """A fresh ed25519 private key: OpenSSH format from ssh-keygen (what users paste), or
+    PKCS#8 PEM from cryptography; encrypted when a passphrase is given."""
+    if not openssh:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        encryption: serialization.KeySerializationEncryption = (
+            serialization.BestAvailableEncryption(passphrase.encode())
+            if passphrase
+            else serialization.NoEncryption()
+        )
+        return (
+            Ed25519PrivateKey.generate()
+            .private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+            )
+            .decode()
+        )
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "id"
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-C", "test", "-f", str(path)],
+            check=True,
+            capture_output=True,
+        )
+        return path.read_text()
+
+
+def make_script(actor: Any, *, name: str = "", content: str = "echo hello\n", **data: Any) -> Any:
+    """A library script made through the create service (v1, owner permissions, audit)."""
+    from hub.scripts.api.serializers import ScriptTemplateSerializer
+    from hub.scripts.services import create_script
+
+    payload = {"name": name or f"script-{_next()}", "content": content, **data}
+    serializer = ScriptTemplateSerializer(data=payload)
+    serializer.is_valid(raise_exception=True)
+    script, _warnings = create_script(actor=actor, data=serializer.validated_data)
+    return script
+
+
+_counter = iter(range(1, 10**9))
+
+
+def _next() -> int:
+    return next(_counter)

@@ -7,12 +7,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from hub.core.exceptions import DomainError
+from hub.core.exceptions import Conflict, DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -66,13 +67,27 @@ def _as_field_errors(detail: Any) -> dict[str, Any]:
     return {"detail": [detail]}
 
 
+def _in_use(exc: ProtectedError | RestrictedError) -> Conflict:
+    """409 naming what still refers to the object, instead of a 500 from on_delete=PROTECT."""
+    blockers = list(getattr(exc, "protected_objects", None) or
+                    getattr(exc, "restricted_objects", None) or [])
+    names = ", ".join(f"{b._meta.verbose_name} '{b}'" for b in blockers[:5])
+    more = f" and {len(blockers) - 5} more" if len(blockers) > 5 else ""
+    return Conflict(f"Cannot delete: it is still used by {names}{more}. "
+                    "Remove or reassign those first.", field="detail")
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Maps DRF, Django and domain exceptions to 4xx envelopes naming the field."""
+    extra = exc.extra if isinstance(exc, DomainError) else {}
     if isinstance(exc, DomainError):
         exc = exc.as_api_exception()
     elif isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        detail = (exc.message_dict if hasattr(exc, "error_dict")
+                  else {"non_field_errors": exc.messages})
         exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, ProtectedError | RestrictedError):
+        exc = _in_use(exc).as_api_exception()
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -90,7 +105,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     errors = _as_field_errors(response.data)
     if isinstance(exc, exceptions.ParseError):
         errors = {"body": [str(exc.detail)]}
+    message = _flatten_message(errors)
+    errors = {**errors, **extra}
     response.data = envelope(
-        {"errors": errors}, code=response.status_code, message=_flatten_message(errors)
+        {"errors": errors}, code=response.status_code, message=message
     )
     return response

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import exceptions
 
 
@@ -10,10 +12,13 @@ class DomainError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str, *, field: str = "non_field_errors") -> None:
+    def __init__(self, message: str, *, field: str = "non_field_errors",
+                 extra: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        # Structured details kept as they are (ints stay ints) next to the field errors.
+        self.extra = extra or {}
 
     def as_api_exception(self) -> exceptions.APIException:
         exc = exceptions.APIException({self.field: [self.message]})

@@ -16,7 +16,7 @@ class RequestContext:
 
 
 _current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "hub_request_context", default=RequestContext()
+    "hub_request_context", default=RequestContext()  # noqa: B039 - frozen, never mutated
 )
 
 

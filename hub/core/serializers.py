@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from hub.core.permissions import perms_of
+from hub.core.permissions import OBJECT_ACTIONS, perms_of
 
 
+@extend_schema_field({"type": "array", "readOnly": True, "items": {"type": "string"},
+                      "description": "Actions the requesting user may do: "
+                      + ", ".join(OBJECT_ACTIONS) + "."})
 class PermsField(serializers.Field):
     """The requesting user's actions on the object: view / change / delete / execute."""
 
@@ -31,6 +35,41 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class StoredJSONField(serializers.JSONField):
+    """JSONField that refuses NUL characters, which PostgreSQL's jsonb cannot store (a 500
+    there otherwise, while SQLite would accept them)."""
+
+    default_error_messages = {"nul": "Null characters are not allowed."}
+
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        if _has_nul(value):
+            self.fail("nul")
+        return value
+
+
+class DescriptionField(StrictCharField):
+    """Free-form text, bounded so a megabyte paste is a 400 rather than a stored row."""
+
+    MAX_LENGTH = 10_000
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", self.MAX_LENGTH)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        super().__init__(**kwargs)
 
 
 def string_map_validator(value: Any) -> None:

@@ -24,6 +24,8 @@ class HubModelViewSet(viewsets.ModelViewSet):
     required_action: str | None = None
 
     def get_queryset(self) -> models.QuerySet:
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no query
+            return self.model._default_manager.none()
         queryset = objects_for(self.request.user, self.model, "view")
         if self.list_select_related:
             queryset = queryset.select_related(*self.list_select_related)
@@ -31,18 +33,27 @@ class HubModelViewSet(viewsets.ModelViewSet):
             queryset = queryset.prefetch_related(*self.list_prefetch_related)
         return queryset.order_by(*(self.model._meta.ordering or ["-pk"]))
 
+    def perm_checker(self) -> ObjectPermissionChecker | None:
+        """One checker per request: the page's perms are prefetched into the one serializers
+        read, so the `perms` field costs two queries per page instead of one per object."""
+        user = getattr(self.request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if getattr(self, "_perm_checker", None) is None:
+            self._perm_checker = ObjectPermissionChecker(user)
+        return self._perm_checker
+
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
-        user = getattr(self.request, "user", None)
-        if user is not None and user.is_authenticated:
-            context["perm_checker"] = ObjectPermissionChecker(user)
+        if (checker := self.perm_checker()) is not None:
+            context["perm_checker"] = checker
         return context
 
     def paginate_queryset(self, queryset: Any) -> list[Any] | None:
         page = super().paginate_queryset(queryset)
-        user = self.request.user
-        if page and not user.is_superuser:
-            ObjectPermissionChecker(user).prefetch_perms(page)
+        checker = self.perm_checker()
+        if page and checker is not None and not self.request.user.is_superuser:
+            checker.prefetch_perms(page)
         return page
 
     def perform_create(self, serializer: Any) -> None:

@@ -50,10 +50,13 @@ class RunMonitor:
         self.state = ReducerState()
         self.stop_requested_at: float | None = None
         self._last_alive = 0.0
+        self.messages: list[str] = []
 
     def on_event(self, event: dict[str, Any]) -> bool:
         record = reduce_event(event, self.state)
         if record is not None:
+            if record["kind"] == "log":
+                self.messages = [*self.messages[-19:], record["text"]]
             stream.append_event(self.execution_id, record)
         return False  # the stream is the record; no job_events files on disk
 
@@ -134,7 +137,8 @@ def run_execution(execution_id: int) -> str:
                               event_handler=monitor.on_event,
                               cancel_callback=monitor.should_cancel)
         if outcome.status == "error" or (outcome.status == "failed" and monitor.state.step == 0):
-            error = _runner_error(private_dir)
+            error = "\n".join(monitor.messages)[-3000:] or (
+                f"ansible-playbook ended with {outcome.status} (rc {outcome.rc}) before any step")
     except Exception as exc:
         logger.exception("execution %s could not run", execution_id)
         error = f"{type(exc).__name__}: {exc}"
@@ -144,12 +148,6 @@ def run_execution(execution_id: int) -> str:
         ingester.finish()
     return finalize_execution(execution_id, error=error,
                               stopped=monitor.stop_requested_at is not None)
-
-
-def _runner_error(private_dir: Path) -> str:
-    stdout = private_dir / "artifacts" / "run" / "stdout"
-    text = stdout.read_text(errors="replace")[-2000:] if stdout.exists() else ""
-    return text.strip() or "ansible-playbook failed before running any step"
 
 
 def _host_outputs(execution_id: int) -> dict[tuple[int, str], list[str]]:

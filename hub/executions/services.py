@@ -336,7 +336,7 @@ def control_execution(*, actor: Any, execution: Execution, action: str) -> Execu
         elif action == "pause":
             execution.control = Control.PAUSE
         else:
-            if execution.control != Control.PAUSE:
+            if execution.control != Control.PAUSE and execution.status != ExecutionStatus.PAUSED:
                 raise Conflict("The execution is not paused.", field="status")
             execution.control = Control.NONE
         execution.save(update_fields=["control", "status", "finished_at"])

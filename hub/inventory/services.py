@@ -8,7 +8,6 @@ from typing import Any
 
 import yaml
 from django.db import transaction
-from rest_framework import serializers
 from rest_framework.request import Request
 
 from hub.audit.choices import AuditAction
@@ -110,8 +109,8 @@ def import_hosts(*, actor: Any, request: Request, fmt: str, text: str) -> dict[s
             errors.append({"line": line, "name": row.get("name"), "errors": row_errors})
         prepared.append(serializer)
     if errors:
-        raise serializers.ValidationError({"text": ["Some rows are invalid; nothing was imported."],
-                                           "rows": errors})
+        raise DomainError("Some rows are invalid; nothing was imported.", field="text",
+                          extra={"rows": errors})
     return _save_import(actor, prepared)
 
 
@@ -130,18 +129,19 @@ def _save_import(actor: Any, prepared: list[Any]) -> dict[str, Any]:
     return {"created": created, "updated": updated, "errors": []}
 
 
-def _changeable_hosts(actor: Any, ids: list[int]) -> list[Host]:
+def _hosts_for(actor: Any, ids: list[int], action: str) -> list[Host]:
+    """All the hosts named by ids, each one the actor may `action`, or a 400 naming ids."""
     hosts = list(objects_for(actor, Host).filter(pk__in=ids))
     found = {h.pk for h in hosts}
-    if missing := [i for i in ids if i not in found]:
+    if missing := sorted({i for i in ids if i not in found}):
         raise DomainError(f"Unknown host id(s): {missing[:20]}.", field="ids")
-    if denied := [h.pk for h in hosts if not user_can(actor, h, "change")]:
-        raise DomainError(f"You may not change host(s): {denied[:20]}.", field="ids")
+    if denied := [h.pk for h in hosts if not user_can(actor, h, action)]:
+        raise DomainError(f"You may not {action} host(s): {denied[:20]}.", field="ids")
     return hosts
 
 
 def bulk_update_hosts(*, actor: Any, ids: list[int], changes: dict[str, Any]) -> int:
-    hosts = _changeable_hosts(actor, ids)
+    hosts = _hosts_for(actor, ids, "change")
     add_groups = changes.pop("add_groups", [])
     remove_groups = changes.pop("remove_groups", [])
     labels = changes.pop("labels", None)
@@ -161,9 +161,7 @@ def bulk_update_hosts(*, actor: Any, ids: list[int], changes: dict[str, Any]) ->
 
 
 def bulk_delete_hosts(*, actor: Any, ids: list[int]) -> int:
-    hosts = list(objects_for(actor, Host).filter(pk__in=ids))
-    if denied := [h.pk for h in hosts if not user_can(actor, h, "delete")]:
-        raise DomainError(f"You may not delete host(s): {denied[:20]}.", field="ids")
+    hosts = _hosts_for(actor, ids, "delete")
     with transaction.atomic():
         for host in hosts:
             record_audit_event(actor=actor, action=AuditAction.DELETE, obj=host,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from rest_framework import serializers
 
@@ -37,7 +38,12 @@ def validate_private_key(key: str, passphrase: str) -> None:
             errors.append(str(exc))
         except ValueError as exc:
             errors.append(str(exc))
-    if any("password" in e.lower() or "encrypted" in e.lower() for e in errors):
+        except UnsupportedAlgorithm as exc:  # e.g. bcrypt-KDF OpenSSH keys without bcrypt
+            raise serializers.ValidationError(
+                {"private_key": [f"This private key cannot be opened here: {exc}."]}) from exc
+    # A wrong passphrase on an OpenSSH key decrypts to garbage: "broken checksum".
+    hints = ("password", "encrypted", "broken checksum")
+    if any(h in e.lower() for e in errors for h in hints):
         raise serializers.ValidationError(
             {"passphrase": ["The passphrase does not open this private key."]})
     raise serializers.ValidationError(

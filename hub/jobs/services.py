@@ -56,8 +56,9 @@ def split_step_parameters(script: ScriptTemplate | None, number: int | None, val
         if not NAME.match(str(name)):
             raise serializers.ValidationError({"parameters": [f"{name!r} is not an identifier."]})
         if declared.get(name, {}).get("type") == ParameterType.SECRET:
-            if value == MASK and name in old_secret:
-                secret[name] = old_secret[name]
+            if value == MASK:  # the mask sent back means "keep what is stored"
+                if name in old_secret:
+                    secret[name] = old_secret[name]
             elif value not in (None, ""):
                 secret[name] = str(value)
         elif isinstance(value, str | int | float | list) and not isinstance(value, bool):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -29,6 +31,16 @@ class ScriptTemplate(OwnedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def content(self) -> str:
+        """The current version's content ("" before the first version exists)."""
+        return self.current_version.content if self.current_version else ""
+
+    @property
+    def parameters(self) -> list[dict[str, Any]]:
+        """The current version's parameter declarations (secret defaults still encrypted)."""
+        return self.current_version.parameters if self.current_version else []
 
 
 class ScriptVersion(models.Model):

@@ -57,7 +57,8 @@ def clean_declarations(raw: Any, previous: list[dict[str, Any]] | None = None
         seen.add(name)
         kind = item.get("type", ParameterType.STRING)
         if kind not in ParameterType.values:
-            raise serializers.ValidationError(f"{where}.type must be one of {ParameterType.values}.")
+            raise serializers.ValidationError(
+                f"{where}.type must be one of {ParameterType.values}.")
         param: dict[str, Any] = {
             "name": name, "type": kind, "required": bool(item.get("required", False)),
             "description": str(item.get("description", ""))[:500],
@@ -70,8 +71,8 @@ def clean_declarations(raw: Any, previous: list[dict[str, Any]] | None = None
             param["choices"] = choices
         default = item.get("default")
         if kind == ParameterType.SECRET:
-            if default == MASK and name in old:
-                param["default"] = old[name].get("default")
+            if default == MASK:  # the mask sent back keeps the stored default, if any
+                param["default"] = old[name].get("default") if name in old else None
             elif default not in (None, ""):
                 param["default"] = encrypt(str(_check_value(param, default, f"{where}.default")))
             else:

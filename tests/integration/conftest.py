@@ -125,3 +125,25 @@ def remote_processes(marker: str) -> list[str]:
     """Processes on the loopback 'hosts' (all are this machine) whose command has marker."""
     result = subprocess.run(["pgrep", "-af", marker], capture_output=True, text=True, check=False)
     return [line for line in result.stdout.splitlines() if "pgrep" not in line]
+
+
+def make_plan(hub: Any, steps: list[dict[str, Any]], *, variables: list[dict[str, Any]] | None
+              = None, name: str = "plan") -> dict[str, Any]:
+    """A template with these steps (inline scripts unless given) targeting the good hosts,
+    and a plan selecting all of them; returns the plan."""
+    template = hub.post("/api/templates/", {
+        "name": f"{name}-template", "target_hosts": hub.good[:2], "account": hub.account_id,
+        "variables": variables or [],
+        "steps": [{"step_type": "script", "script_type": "shell", **s} for s in steps],
+    }, format="json").json()
+    assert template["success"], template
+    plan = hub.post("/api/templates/plans/", {"template": template["content"]["id"],
+                                              "name": name}, format="json").json()
+    assert plan["success"], plan
+    return plan["content"]
+
+
+def execute_plan(hub: Any, plan_id: int, **body: Any) -> int:
+    reply = hub.post(f"/api/templates/plans/{plan_id}/execute/", body, format="json").json()
+    assert reply["success"], reply
+    return reply["content"]["execution_id"]

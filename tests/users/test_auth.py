@@ -95,5 +95,61 @@ def test_users_endpoint_is_admin_only(owner: Any, admin: Any, client_for: Any) -
         "username": "newbie", "password": "long enough pw", "email": "n@example.test"},
         format="json"), 201)
     assert "password" not in created
-    log = AuditLog.objects.get(action="create", object_type="auth.user", object_id=str(created["id"]))
+    log = AuditLog.objects.get(action="create", object_type="auth.user",
+                               object_id=str(created["id"]))
     assert log.changes["password"]["after"] == "******"
+
+
+@pytest.mark.parametrize(("payload", "field"), [
+    ({"username": "u1"}, "password"),
+    ({"username": "u1", "password": "short"}, "password"),
+    ({"username": "bad name!", "password": "long enough pw"}, "username"),
+    ({"username": "u1", "password": "long enough pw", "email": "nope"}, "email"),
+    ({"username": "u1", "password": "long enough pw", "groups": [99999]}, "groups"),
+    ({"username": "u" * 1_000_000, "password": "long enough pw"}, "username"),
+    ({"username": "owner", "password": "long enough pw"}, "username"),
+])
+def test_user_create_bad_input(payload: dict[str, Any], field: str, owner: Any, admin: Any,
+                               client_for: Any) -> None:
+    from django.contrib.auth import get_user_model
+
+    before = get_user_model().objects.count()
+    err(client_for(admin).post("/api/auth/users/", payload, format="json"), 400, field)
+    assert get_user_model().objects.count() == before
+
+
+def test_user_update_and_delete_are_audited_and_never_show_the_password(
+        admin: Any, client_for: Any) -> None:
+    boss = client_for(admin)
+    user = ok(boss.post("/api/auth/users/", {"username": "temp", "password": "long enough pw"},
+                        format="json"), 201)
+    updated = ok(boss.patch(f"/api/auth/users/{user['id']}/", {"password": "another long pw",
+                                                                "first_name": "T"},
+                            format="json"))
+    assert "password" not in updated and updated["first_name"] == "T"
+    assert ok(login(APIClient(), "temp", "another long pw"))["user"]["username"] == "temp"
+    assert boss.delete(f"/api/auth/users/{user['id']}/").status_code == 204
+    actions = set(AuditLog.objects.filter(object_type="auth.user", object_id=str(user["id"]))
+                  .values_list("action", flat=True))
+    assert {"create", "update", "delete"} <= actions
+    import json
+
+    dump = json.dumps(list(AuditLog.objects.values("changes")))
+    assert "long enough pw" not in dump and "another long pw" not in dump
+    assert "pbkdf2" not in dump and "md5$" not in dump
+
+
+def test_session_login_works_for_the_browser(owner: Any) -> None:
+    client = APIClient()
+    ok(login(client, "owner", "correct horse battery"))
+    assert ok(client.get("/api/auth/me/"))["username"] == "owner"
+    ok(client.post("/api/auth/logout/", {}, format="json"))
+    assert client.get("/api/auth/me/").status_code in (401, 403)
+
+
+def test_user_groups_admin_only_writes(owner: Any, admin: Any, client_for: Any) -> None:
+    err(client_for(owner).post("/api/auth/groups/", {"name": "ops"}, format="json"), 403)
+    group = ok(client_for(admin).post("/api/auth/groups/", {"name": "ops"}, format="json"), 201)
+    assert ok(client_for(owner).get("/api/auth/groups/"))["results"] == [group]
+    assert AuditLog.objects.filter(action="create", object_type="auth.group",
+                                   object_id=str(group["id"])).exists()

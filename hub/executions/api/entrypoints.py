@@ -16,6 +16,7 @@ from hub.core.exceptions import NotAllowed
 from hub.core.permissions import objects_for, user_can
 from hub.executions import services
 from hub.executions.api.launch_serializers import (
+    ConnectionTestResultSerializer,
     ConnectionTestSerializer,
     FileTransferSerializer,
     LaunchResultSerializer,
@@ -91,7 +92,7 @@ class TemplateExportView(APIView):
 class ConnectionTestView(APIView):
     """Really connects to each host; waits up to `wait` seconds for the verdicts."""
 
-    @extend_schema(request=ConnectionTestSerializer)
+    @extend_schema(request=ConnectionTestSerializer, responses=ConnectionTestResultSerializer)
     def post(self, request: Request) -> Response:
         data = ConnectionTestSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -108,3 +108,18 @@ class ConnectionTestSerializer(serializers.Serializer):
 class LaunchResultSerializer(serializers.Serializer):
     execution_id = serializers.IntegerField()
     status = serializers.CharField()
+
+
+class ConnectionResultSerializer(serializers.Serializer):
+    host_id = serializers.IntegerField()
+    host_name = serializers.CharField()
+    result = serializers.CharField(help_text="Outcome of this check (success/unreachable/...).")
+    status = serializers.CharField(help_text="The host's stored connection status now.")
+    message = serializers.CharField()
+    checked_at = serializers.DateTimeField(allow_null=True)
+
+
+class ConnectionTestResultSerializer(serializers.Serializer):
+    execution_id = serializers.IntegerField()
+    status = serializers.CharField()
+    results = ConnectionResultSerializer(many=True)

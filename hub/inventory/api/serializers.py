@@ -3,9 +3,16 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
 
 from hub.core.permissions import objects_for
-from hub.core.serializers import PermsField, StrictCharField, string_map_validator
+from hub.core.serializers import (
+    DescriptionField,
+    PermsField,
+    StoredJSONField,
+    StrictCharField,
+    string_map_validator,
+)
 from hub.inventory.choices import AuthType, OsType
 from hub.inventory.models import Account, Host, HostGroup
 from hub.inventory.validators import validate_address, validate_private_key
@@ -29,6 +36,11 @@ class VisiblePrimaryKeyField(serializers.PrimaryKeyRelatedField):
 
 
 class AccountSerializer(serializers.ModelSerializer):
+    name = StrictCharField(max_length=100, validators=[
+        UniqueValidator(Account.objects.all(), message="An account with this name exists.")])
+    username = StrictCharField(max_length=64)
+    become_user = StrictCharField(max_length=64, required=False)
+    description = DescriptionField()
     password = StrictCharField(write_only=True, required=False, allow_blank=True,
                                trim_whitespace=False, max_length=1024)
     private_key = StrictCharField(write_only=True, required=False, allow_blank=True,
@@ -84,6 +96,9 @@ class AccountSerializer(serializers.ModelSerializer):
 
 
 class HostGroupSerializer(serializers.ModelSerializer):
+    name = StrictCharField(max_length=100, validators=[
+        UniqueValidator(HostGroup.objects.all(), message="A group with this name exists.")])
+    description = DescriptionField()
     parent = VisiblePrimaryKeyField(HostGroup, allow_null=True, required=False)
     host_count = serializers.IntegerField(read_only=True, default=0)
     perms = PermsField()
@@ -95,18 +110,29 @@ class HostGroupSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def validate_parent(self, parent: HostGroup | None) -> HostGroup | None:
-        if parent is not None and self.instance is not None:
-            if parent.pk == self.instance.pk or self.instance.pk in parent.ancestor_ids():
-                raise serializers.ValidationError("A group cannot be nested inside itself.")
+        if parent is not None and self.instance is not None and (
+                parent.pk == self.instance.pk or self.instance.pk in parent.ancestor_ids()):
+            raise serializers.ValidationError("A group cannot be nested inside itself.")
         return parent
 
 
+class HostGroupTreeSerializer(HostGroupSerializer):
+    """A group with its visible subgroups nested (documents GET /api/hosts/groups/tree/)."""
+
+    children = serializers.ListField(child=serializers.DictField(), read_only=True)
+
+    class Meta(HostGroupSerializer.Meta):
+        fields = [*HostGroupSerializer.Meta.fields, "children"]
+
+
 class HostSerializer(serializers.ModelSerializer):
-    name = StrictCharField(max_length=255)
+    name = StrictCharField(max_length=255, validators=[
+        UniqueValidator(Host.objects.all(), message="A host with this name exists.")])
     ip_address = StrictCharField(max_length=255)
+    description = DescriptionField()
     port = serializers.IntegerField(min_value=1, max_value=65535, required=False)
     os_type = serializers.ChoiceField(choices=OsType.choices, required=False)
-    labels = serializers.JSONField(required=False, validators=[string_map_validator])
+    labels = StoredJSONField(required=False, validators=[string_map_validator])
     account = VisiblePrimaryKeyField(Account, allow_null=True, required=False)
     account_name = serializers.CharField(source="account.name", read_only=True, default=None)
     groups = VisiblePrimaryKeyField(HostGroup, many=True, required=False)
@@ -144,7 +170,7 @@ class BulkUpdateSerializer(serializers.Serializer):
     port = serializers.IntegerField(min_value=1, max_value=65535, required=False)
     add_groups = VisiblePrimaryKeyField(HostGroup, many=True, required=False)
     remove_groups = VisiblePrimaryKeyField(HostGroup, many=True, required=False)
-    labels = serializers.JSONField(required=False, validators=[string_map_validator])
+    labels = StoredJSONField(required=False, validators=[string_map_validator])
 
 
 class BulkIdsSerializer(serializers.Serializer):

@@ -17,6 +17,7 @@ from hub.inventory.api.serializers import (
     BulkImportSerializer,
     BulkUpdateSerializer,
     HostGroupSerializer,
+    HostGroupTreeSerializer,
     HostSerializer,
     ImportResultSerializer,
 )
@@ -43,11 +44,15 @@ class HostGroupViewSet(HubModelViewSet):
     def get_queryset(self) -> QuerySet:
         return super().get_queryset().annotate(host_count=Count("hosts", distinct=True))
 
-    @action(detail=False, methods=["get"])
+    @extend_schema(responses=HostGroupTreeSerializer(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None)
     def tree(self, request: Request) -> Response:
-        groups = list(self.get_queryset().order_by("name"))
-        nodes = {g.pk: {**HostGroupSerializer(g, context=self.get_serializer_context()).data,
-                        "children": []} for g in groups}
+        groups = list(self.filter_queryset(self.get_queryset()).order_by("name"))
+        checker = self.perm_checker()
+        if groups and checker is not None and not request.user.is_superuser:
+            checker.prefetch_perms(groups)
+        rows = HostGroupSerializer(groups, many=True, context=self.get_serializer_context()).data
+        nodes = {row["id"]: {**row, "children": []} for row in rows}
         roots: list[dict[str, Any]] = []
         for group in groups:
             parent = nodes.get(group.parent_id) if group.parent_id else None

@@ -5,14 +5,26 @@ import re
 from typing import Any
 
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
 
 from hub.core.crypto import MASK
-from hub.core.serializers import PermsField, StrictCharField
+from hub.core.serializers import (
+    DescriptionField,
+    PermsField,
+    StoredJSONField,
+    StrictCharField,
+)
 from hub.inventory.api.serializers import VisiblePrimaryKeyField
 from hub.inventory.models import Account, Host, HostGroup
 from hub.jobs.choices import FailurePolicy, StepType, VariableType
-from hub.jobs.models import ExecutionPlan, JobStep, JobTemplate, PlanStep, TemplateVariable
-
+from hub.jobs.models import (
+    ExecutionPlan,
+    JobStep,
+    JobTemplate,
+    PlanStep,
+    StoredFile,
+    TemplateVariable,
+)
 from hub.scripts.models import ScriptTemplate
 from hub.scripts.parameters import NAME
 
@@ -45,7 +57,7 @@ def _check_variable_value(var_type: str, value: Any, where: str = "value") -> An
 
 class VariableSerializer(serializers.ModelSerializer):
     name = StrictCharField(max_length=64)
-    value = serializers.JSONField(required=False, allow_null=True)
+    value = StoredJSONField(required=False, allow_null=True)
 
     class Meta:
         model = TemplateVariable
@@ -75,7 +87,7 @@ class StepSerializer(serializers.ModelSerializer):
     script = VisiblePrimaryKeyField(ScriptTemplate, allow_null=True, required=False)
     script_content = StrictCharField(required=False, allow_blank=True, trim_whitespace=False,
                                      max_length=1024 * 1024)
-    parameters = serializers.JSONField(required=False)
+    parameters = StoredJSONField(required=False)
     target_hosts = VisiblePrimaryKeyField(Host, many=True, required=False)
     target_groups = VisiblePrimaryKeyField(HostGroup, many=True, required=False)
     account = VisiblePrimaryKeyField(Account, allow_null=True, required=False)
@@ -103,6 +115,7 @@ class StepSerializer(serializers.ModelSerializer):
         elif kind == StepType.FILE_PUSH:
             if not attrs.get("source_files"):
                 raise serializers.ValidationError({"source_files": ["Upload at least one file."]})
+            self._validate_files(attrs)
             self._require_absolute(attrs, "destination")
         else:
             self._require_absolute(attrs, "fetch_path")
@@ -131,8 +144,28 @@ class StepSerializer(serializers.ModelSerializer):
                     {"script_version": [f"Script has no version {number}."]})
             attrs["script_type"] = script.script_type
         plain, secret = split_step_parameters(script, attrs.get("script_version"),
-                                              attrs.get("parameters", {}), self.instance)
+                                              attrs.get("parameters", {}),
+                                              self._existing_step(attrs))
         attrs["parameters"], attrs["secret_parameters"] = plain, secret
+
+    def _existing_step(self, attrs: dict[str, Any]) -> JobStep | None:
+        """The stored step this item updates; nested under a template's `steps` list the
+        serializer has no instance of its own, so masked secrets are looked up here."""
+        if self.instance is not None:
+            return self.instance
+        template = getattr(getattr(self.parent, "parent", None), "instance", None)
+        if not isinstance(template, JobTemplate) or not attrs.get("id"):
+            return None
+        return template.steps.filter(pk=attrs["id"]).first()
+
+    def _validate_files(self, attrs: dict[str, Any]) -> None:
+        ids = [str(f) for f in attrs.get("source_files", [])]
+        known = {str(pk) for pk in StoredFile.objects.filter(pk__in=ids)
+                 .values_list("pk", flat=True)}
+        if missing := [i for i in ids if i not in known]:
+            raise serializers.ValidationError(
+                {"source_files": [f"Unknown file id(s): {missing[:5]}. Upload them first."]})
+        attrs["source_files"] = ids
 
     def to_representation(self, instance: JobStep) -> dict[str, Any]:
         data = super().to_representation(instance)
@@ -143,7 +176,9 @@ class StepSerializer(serializers.ModelSerializer):
 
 
 class JobTemplateSerializer(serializers.ModelSerializer):
-    name = StrictCharField(max_length=200)
+    name = StrictCharField(max_length=200, validators=[UniqueValidator(
+        JobTemplate.objects.all(), message="A job template with this name exists.")])
+    description = DescriptionField()
     target_hosts = VisiblePrimaryKeyField(Host, many=True, required=False)
     target_groups = VisiblePrimaryKeyField(HostGroup, many=True, required=False)
     account = VisiblePrimaryKeyField(Account, allow_null=True, required=False)
@@ -187,10 +222,11 @@ class PlanStepSerializer(serializers.ModelSerializer):
 
 class ExecutionPlanSerializer(serializers.ModelSerializer):
     name = StrictCharField(max_length=200)
+    description = DescriptionField()
     template = VisiblePrimaryKeyField(JobTemplate)
     template_name = serializers.CharField(source="template.name", read_only=True)
     steps = PlanStepSerializer(many=True, required=False)
-    variable_values = serializers.JSONField(required=False)
+    variable_values = StoredJSONField(required=False)
     needs_sync = serializers.BooleanField(read_only=True)
     template_version = serializers.IntegerField(source="template.version", read_only=True)
     perms = PermsField()
@@ -253,7 +289,7 @@ class ExecutionPlanSerializer(serializers.ModelSerializer):
 
 
 class LaunchSerializer(serializers.Serializer):
-    variables = serializers.JSONField(required=False)
+    variables = StoredJSONField(required=False)
     concurrency = serializers.IntegerField(min_value=1, max_value=500, required=False)
 
 

@@ -3,8 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
 
-from hub.core.serializers import PermsField, StrictCharField, string_list_validator
+from hub.core.serializers import (
+    DescriptionField,
+    PermsField,
+    StoredJSONField,
+    StrictCharField,
+    string_list_validator,
+)
 from hub.scripts.choices import ScriptType, VersionStatus
 from hub.scripts.models import DangerousCommandRule, ScriptTemplate, ScriptVersion
 from hub.scripts.parameters import clean_declarations, public_declarations
@@ -14,11 +21,14 @@ MAX_SCRIPT_BYTES = 1024 * 1024
 
 
 class ScriptTemplateSerializer(serializers.ModelSerializer):
-    name = StrictCharField(max_length=200)
+    name = StrictCharField(max_length=200, validators=[UniqueValidator(
+        ScriptTemplate.objects.all(), message="A script with this name exists.")])
+    category = StrictCharField(max_length=100, required=False, allow_blank=True)
+    description = DescriptionField()
     script_type = serializers.ChoiceField(choices=ScriptType.choices, required=False)
-    tags = serializers.JSONField(required=False, validators=[string_list_validator])
+    tags = StoredJSONField(required=False, validators=[string_list_validator])
     content = StrictCharField(max_length=MAX_SCRIPT_BYTES, trim_whitespace=False)
-    parameters = serializers.JSONField(required=False)
+    parameters = StoredJSONField(required=False)
     comment = StrictCharField(max_length=255, required=False, allow_blank=True, write_only=True)
     current_version = serializers.IntegerField(source="current_version.number", read_only=True,
                                                default=None)

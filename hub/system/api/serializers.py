@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from hub.core.serializers import StoredJSONField
+
 
 class SettingSerializer(serializers.Serializer):
     key = serializers.CharField(read_only=True)
@@ -15,4 +17,4 @@ class SettingSerializer(serializers.Serializer):
 
 
 class SettingUpdateSerializer(serializers.Serializer):
-    value = serializers.JSONField()
+    value = StoredJSONField()

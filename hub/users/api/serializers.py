@@ -107,3 +107,21 @@ class GroupSerializer(serializers.ModelSerializer):
     class Meta:
         model = Group
         fields = ["id", "name"]
+
+
+class CaptchaSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField()
+    key = serializers.CharField(required=False)
+    image = serializers.CharField(required=False, help_text="An SVG image of the question.")
+
+
+class HolderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField(required=False)
+    name = serializers.CharField(required=False)
+    actions = serializers.ListField(child=serializers.CharField())
+
+
+class HoldersSerializer(serializers.Serializer):
+    users = HolderSerializer(many=True)
+    groups = HolderSerializer(many=True)

@@ -19,9 +19,11 @@ from hub.core.permissions import holders_of
 from hub.system.services import get_setting
 from hub.users import permission_services, services
 from hub.users.api.serializers import (
+    CaptchaSerializer,
     GrantSerializer,
     GroupSerializer,
     HoldersQuerySerializer,
+    HoldersSerializer,
     LoginResultSerializer,
     LoginSerializer,
     LogoutSerializer,
@@ -53,6 +55,7 @@ class CaptchaView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
+    @extend_schema(responses=CaptchaSerializer)
     def get(self, request: Request) -> Response:
         if not get_setting("feature.captcha"):
             return Response({"enabled": False})
@@ -118,23 +121,32 @@ class UserGroupViewSet(viewsets.ModelViewSet):
     def get_permissions(self) -> list:
         return [IsAuthenticated()] if self.action in ("list", "retrieve") else [IsAdminUser()]
 
+    def perform_create(self, serializer: GroupSerializer) -> None:
+        crud.create_object(actor=self.request.user, serializer=serializer)
+
+    def perform_update(self, serializer: GroupSerializer) -> None:
+        crud.update_object(actor=self.request.user, serializer=serializer)
+
+    def perform_destroy(self, instance: Group) -> None:
+        crud.delete_object(actor=self.request.user, obj=instance)
+
 
 class PermissionViewSet(viewsets.ViewSet):
     """Who holds which object permissions; grant and revoke them."""
 
-    @extend_schema(parameters=[HoldersQuerySerializer])
+    @extend_schema(parameters=[HoldersQuerySerializer], responses=HoldersSerializer)
     def list(self, request: Request) -> Response:
         query = HoldersQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         obj = permission_services.resolve_object(actor=request.user, **query.validated_data)
         return Response(holders_of(obj))
 
-    @extend_schema(request=GrantSerializer)
+    @extend_schema(request=GrantSerializer, responses=HoldersSerializer)
     @action(detail=False, methods=["post"])
     def grant(self, request: Request) -> Response:
         return self._change(request, granting=True)
 
-    @extend_schema(request=GrantSerializer)
+    @extend_schema(request=GrantSerializer, responses=HoldersSerializer)
     @action(detail=False, methods=["post"])
     def revoke(self, request: Request) -> Response:
         return self._change(request, granting=False)

@@ -27,6 +27,9 @@ description:
   - Without E(HUB_CONTROL_KEY) in the environment this plugin does nothing; with it, each
     task costs one Redis C(GET).
   - If Redis cannot be reached, a warning is shown once and the playbook is never held.
+  - In a play whose vars set C(hub_failure_policy=pause), a failed or unreachable host sets
+    the control key to C(pause); the running batch finishes and the next one waits here
+    until the hub resumes (rolling steps that wait for confirmation after a failure).
 requirements:
   - redis (Python library, on the controller)
   - enable in configuration, e.g. E(ANSIBLE_CALLBACKS_ENABLED=hub.ops.gate)
@@ -62,10 +65,30 @@ class CallbackModule(CallbackBase):
         super().__init__(*args, **kwargs)
         self._events = HubEvents.from_env(warn=self._display.warning)
         self._step = ""
+        self._policy = ""
 
     def v2_playbook_on_play_start(self, play: t.Any) -> None:
         self._step = self._play_step(play)
+        self._policy = self._play_var(play, "hub_failure_policy")
         self._wait_while_paused()
+
+    def v2_runner_on_failed(self, result: t.Any, ignore_errors: bool = False) -> None:
+        if not ignore_errors:
+            self._pause_after_failure(result)
+
+    def v2_runner_on_unreachable(self, result: t.Any) -> None:
+        self._pause_after_failure(result)
+
+    def _pause_after_failure(self, result: t.Any) -> None:
+        """Rolling steps with the `pause` failure policy wait for confirmation after a failure:
+        the running batch finishes, the next one waits at the gate until resumed."""
+        if self._events is None or self._policy != "pause":
+            return
+        if self._events.request_pause():
+            host = getattr(getattr(result, "_host", None), "name", "")
+            self._events.publish(kind="log", step=self._step, host=host, ts=now(),
+                                 text=f"{host} failed: pausing before the next batch "
+                                 "(failure policy: pause). Resume to go on, stop to end.")
 
     def v2_playbook_on_task_start(self, task: t.Any, is_conditional: bool) -> None:
         self._wait_while_paused()
@@ -74,13 +97,16 @@ class CallbackModule(CallbackBase):
         self._wait_while_paused()
 
     @staticmethod
-    def _play_step(play: t.Any) -> str:
+    def _play_var(play: t.Any, name: str) -> str:
         try:
-            value = (play.vars or {}).get("hub_step", "")
+            value = (play.vars or {}).get(name, "")
         except AttributeError:
             return ""
         value = "" if value is None else str(value)
         return "" if "{{" in value else value
+
+    def _play_step(self, play: t.Any) -> str:
+        return self._play_var(play, "hub_step")
 
     def _wait_while_paused(self) -> None:
         if self._events is None or not self._events.control_key:

@@ -125,6 +125,23 @@ class HubEvents:
         return value.strip().lower()
 
 
+    def request_pause(self) -> bool:
+        """Sets the control key to ``pause`` unless a pause or stop is already asked for."""
+        if not self.control_key:
+            return False
+        try:
+            client = _redis_client(self.redis_url)
+            current = client.get(self.control_key)
+            if current and current.decode("utf-8", "replace").strip().lower() in ("pause",
+                                                                                   "stop"):
+                return False
+            client.set(self.control_key, "pause")
+            return True
+        except Exception as exc:  # see publish()
+            self._failed("set the control key", exc)
+            return False
+
+
 def now() -> str:
     """Event timestamp: seconds since the epoch as a string, like the hub writes it."""
     return repr(time.time())
