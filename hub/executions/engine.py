@@ -33,7 +33,6 @@ from hub.executions.ingest import StreamIngester, drain_execution
 from hub.executions.models import Execution, ExecutionEvent, ExecutionStep, HostLog, HostResult
 from hub.executions.project import compile_for_run, run_root
 from hub.executions.runner import run_project
-from hub.executions.selectors import summary_counts
 
 logger = logging.getLogger(__name__)
 
@@ -182,25 +181,40 @@ def _ignored_steps(execution: Execution) -> set[int]:
     return {s["index"] for s in execution.spec.get("steps", []) if s.get("ignore_errors")}
 
 
-def _overall_status(execution: Execution, *, stopped: bool, error: str) -> str:
+def _host_outcomes(execution: Execution) -> dict[str, str]:
+    """Each host's overall outcome: its worst result, not counting ignored failures."""
+    ignored = _ignored_steps(execution)
+    outcome: dict[str, str] = {}
+    rank = {HostStatus.STOPPED: 5, HostStatus.UNREACHABLE: 4, HostStatus.TIMEOUT: 3,
+            HostStatus.FAILED: 2, HostStatus.SUCCESS: 1, HostStatus.SKIPPED: 0,
+            HostStatus.PENDING: 0}
+    for step_index, host, status in HostResult.objects.filter(execution=execution).values_list(
+            "step__index", "host_name", "status"):
+        if step_index in ignored and status == HostStatus.FAILED:
+            status = HostStatus.SUCCESS
+        if rank.get(status, 0) >= rank.get(outcome.get(host, HostStatus.SKIPPED), 0):
+            outcome[host] = status
+    return outcome
+
+
+def _summary(outcomes: dict[str, str]) -> dict[str, int]:
+    counts = {"total": len(outcomes)}
+    for status in ("success", "failed", "unreachable", "timeout", "stopped", "skipped"):
+        counts[status] = sum(1 for s in outcomes.values() if s == status)
+    return counts
+
+
+def _overall_status(outcomes: dict[str, str], *, stopped: bool, error: str) -> str:
     if stopped:
         return ExecutionStatus.STOPPED
     if error:
         return ExecutionStatus.FAILED
-    ignored = _ignored_steps(execution)
-    per_host: dict[str, set[str]] = defaultdict(set)
-    for step_index, host, status in HostResult.objects.filter(execution=execution).values_list(
-            "step__index", "host_name", "status"):
-        if status in BAD_HOST and not (step_index in ignored and status == HostStatus.FAILED):
-            per_host[host].add(status)
-        else:
-            per_host.setdefault(host, set())
-    bad = {h: s for h, s in per_host.items() if s}
+    bad = {h: s for h, s in outcomes.items() if s in BAD_HOST}
     if not bad:
         return ExecutionStatus.SUCCESS
-    if len(bad) < len(per_host):
+    if len(bad) < len(outcomes):
         return ExecutionStatus.PARTIAL
-    kinds = set().union(*bad.values())
+    kinds = set(bad.values())
     for only in (HostStatus.UNREACHABLE, HostStatus.TIMEOUT):
         if kinds == {only}:
             return only
@@ -267,8 +281,9 @@ def finalize_execution(execution_id: int, *, error: str = "", stopped: bool = Fa
     with transaction.atomic():
         _finalize_hosts(execution, stopped=stopped, error=error)
         _finalize_steps(execution)
-        status = _overall_status(execution, stopped=stopped, error=error)
-        summary = summary_counts(execution)
+        outcomes = _host_outcomes(execution)
+        status = _overall_status(outcomes, stopped=stopped, error=error)
+        summary = _summary(outcomes)
         Execution.objects.filter(pk=execution_id).update(
             status=status, summary=summary, finished_at=timezone.now(), error=error[:5000],
             control=Control.NONE)

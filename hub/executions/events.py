@@ -6,9 +6,11 @@ the runner's event handler does almost nothing: reduce, append to the stream, re
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+PLAY_NAME = re.compile(r"^Step (\d+) - ")
 HOST_RESULT_EVENTS = {
     "runner_on_ok": "success",
     "runner_on_failed": "failed",
@@ -27,6 +29,7 @@ class ReducerState:
 
     step: int = 0
     running: set[str] = field(default_factory=set)
+    plays: dict[int, int] = field(default_factory=dict)  # step -> batches started
 
 
 def _text_of(res: dict[str, Any]) -> str:
@@ -70,8 +73,15 @@ def reduce_event(event: dict[str, Any], state: ReducerState) -> dict[str, Any] |
     data = event.get("event_data") or {}
     host = str(data.get("host") or data.get("remote_addr") or "")
     if kind == "playbook_on_play_start":
-        state.step += 1
-        return {"kind": "step_start", "step": state.step, "text": data.get("play", "")}
+        # A rolling (serial) play starts again for every batch: the compiler names plays
+        # "Step N - ...", so N tells a new step from the next batch of the same one.
+        name = str(data.get("play", ""))
+        match = PLAY_NAME.match(name)
+        step = int(match.group(1)) if match else len(state.plays) + 1
+        kind = "batch_start" if step in state.plays else "step_start"
+        state.plays[step] = state.plays.get(step, 0) + 1
+        state.step = step
+        return {"kind": kind, "step": step, "text": name}
     if kind == "runner_on_start":
         state.running.add(host)
         return {"kind": "host_start", "step": state.step, "host": host,

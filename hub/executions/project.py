@@ -27,6 +27,7 @@ from hub.jobs.compiler import (
     ProjectSpec,
     StepSpec,
     compile_project,
+    step_secret_var,
 )
 from hub.jobs.services import stored_file_path
 from hub.system.services import get_setting
@@ -93,9 +94,7 @@ def build_project(execution: Execution, *, private_dir: Path | None,
     steps = []
     for data in steps_data:
         index = data["index"]
-        for name, value in step_secrets.get(str(index), {}).items():
-            secrets[f"step_{index}_secret_{name}"] = value
-        steps.append(StepSpec(
+        step = StepSpec(
             index=index, name=data["name"], kind=data["kind"],
             hosts=tuple(hosts[i].name for i in data["host_ids"] if i in hosts),
             connection=f"acct_{data['account_id']}" if data.get("account_id") else "",
@@ -106,7 +105,11 @@ def build_project(execution: Execution, *, private_dir: Path | None,
             failure_policy=data.get("failure_policy", "stop"),
             files=tuple(FileSpec(f["name"], str(stored_file_path(f["id"])))
                         for f in data.get("files", [])),
-            destination=data.get("destination", ""), fetch_path=data.get("fetch_path", "")))
+            destination=data.get("destination", ""), fetch_path=data.get("fetch_path", ""))
+        for name, value in step_secrets.get(str(index), {}).items():
+            if name in step.secret_env:
+                secrets[step_secret_var(step, name)] = value
+        steps.append(step)
     spec = ProjectSpec(name=execution.name, hosts=tuple(host_specs),
                        connections=tuple(connections), steps=tuple(steps),
                        forks=execution.forks, fetch_dir=fetch_dir,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from hub.core.permissions import objects_for
 from hub.executions.models import Execution, HostResult
@@ -31,17 +31,3 @@ def result_groups(execution: Execution, limit_hosts: int = 50) -> list[dict[str,
             "hosts": list(members.values_list("host_name", flat=True)[:limit_hosts]),
         })
     return groups
-
-
-def summary_counts(execution: Execution) -> dict[str, int]:
-    """Per-host outcome counts over the execution's last result per host."""
-    counts = HostResult.objects.filter(execution=execution).aggregate(
-        total=Count("host_name", distinct=True),
-        failed=Count("host_name", distinct=True, filter=Q(status="failed")),
-        unreachable=Count("host_name", distinct=True, filter=Q(status="unreachable")),
-        timeout=Count("host_name", distinct=True, filter=Q(status="timeout")),
-        stopped=Count("host_name", distinct=True, filter=Q(status="stopped")),
-    )
-    bad = counts["failed"] + counts["unreachable"] + counts["timeout"] + counts["stopped"]
-    counts["success"] = max(counts["total"] - bad, 0)
-    return counts

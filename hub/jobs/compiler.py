@@ -108,7 +108,10 @@ class _Unsafe(str):
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    """Indents sequences inside mappings, the layout yamllint and ansible-lint expect."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        return super().increase_indent(flow, False)
 
 
 _Dumper.add_representer(_Unsafe, lambda d, v: d.represent_scalar("!unsafe", str(v)))
@@ -133,6 +136,11 @@ def _unsafe_map(values: Mapping[str, Any]) -> dict[str, _Unsafe]:
     return {str(k): _Unsafe(v if isinstance(v, str) else str(v)) for k, v in values.items()}
 
 
+def step_secret_var(step: StepSpec, env_name: str) -> str:
+    """The vars/secrets.yml variable holding a step's secret environment value."""
+    return f"step_{step.index}_secret_{step.secret_env.index(env_name) + 1}"
+
+
 def secret_names(spec: ProjectSpec) -> list[str]:
     """The variables vars/secrets.yml defines: one per account secret and step secret."""
     names = []
@@ -142,7 +150,7 @@ def secret_names(spec: ProjectSpec) -> list[str]:
         if conn.has_become_password:
             names.append(f"{conn.key}_become_password")
     for step in spec.steps:
-        names.extend(f"step_{step.index}_secret_{env}" for env in step.secret_env)
+        names.extend(step_secret_var(step, env) for env in step.secret_env)
     return names
 
 
@@ -311,7 +319,7 @@ def _secrets_file(spec: ProjectSpec, secrets: Mapping[str, str], mode: Mode) -> 
     data: dict[str, Any] = {name: _Unsafe(value) for name, value in values.items()}
     for step in spec.steps:
         data[f"step_{step.index}_secret_env"] = {
-            env: _jinja(f"step_{step.index}_secret_{env}") for env in step.secret_env
+            env: _jinja(step_secret_var(step, env)) for env in step.secret_env
         }
     if mode == "run":
         data["hub_mask"] = [_Unsafe(v) for v in sorted(set(values.values())) if v]
