@@ -1,0 +1,129 @@
+"""The compiler is pure: same input, same files; user text never becomes Jinja; every
+compiled project passes ansible-playbook --syntax-check."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hub.jobs.compiler import (
+    ConnectionSpec,
+    CopyFrom,
+    FileSpec,
+    HostSpec,
+    ProjectSpec,
+    StepSpec,
+    compile_project,
+    secret_names,
+)
+
+BIN = Path(sys.executable).parent
+PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+_Loader.add_constructor("!unsafe", lambda loader, node: ("UNSAFE", loader.construct_scalar(node)))
+
+
+def load(text: str) -> object:
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - our SafeLoader subclass
+
+
+def sample() -> ProjectSpec:
+    return ProjectSpec(
+        name="demo",
+        hosts=(HostSpec("web-1", "10.0.0.1", 22, "linux", "acct_1"),
+               HostSpec("数据库-01", "10.0.0.2", 2222, "linux", "acct_2"),
+               HostSpec("win-1", "10.0.0.3", 5985, "windows", "acct_2")),
+        connections=(ConnectionSpec("acct_1", "deploy", "key", "/run/keys/acct_1"),
+                     ConnectionSpec("acct_2", "admin", "password", has_password=True,
+                                    become=True, has_become_password=True)),
+        steps=(
+            StepSpec(1, "install {{ lookup('pipe', 'id') }}", "script", ("web-1", "数据库-01"),
+                     content="echo $1\n", env={"A": "{{ evil }}", "N": "3"},
+                     secret_env=("TOKEN",), argv=("a b", "$(id)"), timeout=30,
+                     ignore_errors=True, batch="50%"),
+            StepSpec(2, "windows", "script", ("win-1",), script_type="powershell",
+                     content="Write-Output hi"),
+            StepSpec(3, "push", "file_push", ("web-1",), files=(FileSpec("a.txt", "/srv/a"),),
+                     destination="/etc/app", timeout=60),
+            StepSpec(4, "fetch", "file_fetch", ("web-1",), fetch_path="/var/log/app.log"),
+        ),
+        forks=7,
+    )
+
+
+SECRETS = {"acct_2_password": "pw-1", "acct_2_become_password": "pw-2",
+           "step_1_secret_1": "tok-3"}
+
+
+def test_same_input_same_files() -> None:
+    assert compile_project(sample(), secrets=SECRETS) == compile_project(sample(),
+                                                                         secrets=SECRETS)
+
+
+def test_one_play_per_step_with_targets_serial_and_ignore_errors() -> None:
+    plays = load(compile_project(sample(), secrets=SECRETS)["playbook.yml"])
+    assert [p["hosts"] for p in plays] == ["step_1", "step_2", "step_3", "step_4"]
+    first = plays[0]
+    assert first["serial"] == "50%" and first["max_fail_percentage"] == 0
+    assert first["gather_facts"] is False
+    task = first["tasks"][0]
+    assert task["hub.ops.live_script"]["timeout"] == 30 and task["ignore_errors"] is True
+    assert "{{" not in first["name"] and "lookup" in first["name"]  # braces stripped
+    windows = plays[1]["tasks"][0]
+    assert "ansible.builtin.script" in windows and windows["when"] == "hub_os == 'windows'"
+    assert plays[2]["tasks"][0]["ansible.builtin.copy"]["dest"] == "{{ item.dest }}"
+    assert plays[2]["tasks"][0]["timeout"] == 60
+    assert plays[3]["tasks"][0]["ansible.builtin.fetch"]["flat"] is True
+
+
+def test_user_values_are_unsafe_and_secrets_stay_in_secrets_file() -> None:
+    files = compile_project(sample(), secrets=SECRETS)
+    step_vars = load(files["vars/step_1.yml"])
+    assert step_vars["step_1_env"]["A"] == ("UNSAFE", "{{ evil }}")
+    assert step_vars["step_1_argv"] == [("UNSAFE", "a b"), ("UNSAFE", "$(id)")]
+    secret_file = load(files["vars/secrets.yml"])
+    assert secret_file["step_1_secret_1"] == ("UNSAFE", "tok-3")
+    assert secret_file["step_1_secret_env"] == {"TOKEN": "{{ step_1_secret_1 }}"}
+    for name, text in files.items():
+        if name != "vars/secrets.yml":
+            assert not any(v in text for v in SECRETS.values()), name
+    inventory = load(files["inventory/hosts.yml"])["all"]
+    assert inventory["hosts"]["数据库-01"]["ansible_password"] == "{{ acct_2_password }}"
+    assert inventory["hosts"]["win-1"]["ansible_connection"] == "winrm"
+    assert set(inventory["children"]["step_1"]["hosts"]) == {"web-1", "数据库-01"}
+
+
+def test_export_mode_uses_builtin_script_and_blank_secrets() -> None:
+    files = compile_project(sample(), mode="export", secrets=SECRETS)
+    plays = load(files["playbook.yml"])
+    task = plays[0]["tasks"][0]
+    assert "ansible.builtin.script" in task and task["timeout"] == 30
+    assert "map('quote')" in task["ansible.builtin.script"]["cmd"]
+    secrets = load(files["vars/secrets.yml"])
+    assert {secrets[n] for n in secret_names(sample())} == {("UNSAFE", "")}
+    assert "hub_mask" not in secrets
+    assert isinstance(files["files/step_3/a.txt"], CopyFrom)
+
+
+@pytest.mark.parametrize("mode", ["run", "export"])
+def test_compiled_project_passes_syntax_check(mode: str, tmp_path: Path) -> None:
+    files = compile_project(sample(), mode=mode, secrets=SECRETS)  # type: ignore[arg-type]
+    for relative, content in files.items():
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("copied file\n" if isinstance(content, CopyFrom) else content)
+    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}",
+           "ANSIBLE_COLLECTIONS_PATH": str(PLAYBOOKS)}
+    result = subprocess.run([str(BIN / "ansible-playbook"), "--syntax-check", "playbook.yml"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
