@@ -111,6 +111,9 @@ def _start(execution_id: int) -> Execution | None:
         execution.status = ExecutionStatus.RUNNING
         execution.started_at = timezone.now()
         execution.save(update_fields=["status", "started_at"])
+    # Ids can repeat after a database reset: never append to an older run's files.
+    shutil.rmtree(logfiles.log_dir(execution_id), ignore_errors=True)
+    stream.reset(execution_id)
     if execution.control == Control.PAUSE:
         stream.set_control(execution_id, "pause")
     stream.mark_active(execution_id)

@@ -82,6 +82,11 @@ def append_event(execution_id: int, fields: dict[str, Any]) -> int:
     return int(_append_script()(keys=keys, args=args))
 
 
+def reset(execution_id: int) -> None:
+    """Forgets any stream left under this id (ids repeat after a database reset)."""
+    client().delete(stream_key(execution_id), seq_key(execution_id))
+
+
 def mark_active(execution_id: int) -> None:
     pipe = client().pipeline()
     pipe.sadd(ACTIVE_SET, execution_id)

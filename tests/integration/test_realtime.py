@@ -122,3 +122,28 @@ def test_sse_resume_with_last_event_id(hub: Any, owner: Any) -> None:
     # After the run, a late client replays everything from the archive or the stream.
     replay = async_to_sync(sse_events)(execution_id, token)
     assert [e["seq"] for e in replay] == seqs
+
+
+def test_huge_output_is_capped_live_but_kept_whole_on_disk(hub: Any, owner: Any) -> None:
+    from hub.system.services import update_setting
+
+    update_setting(actor=None, key="execution.live_output_limit", value=20_000)
+    execution_id = ok(hub.post("/api/quick/execute_script/", {
+        "script_content": "head -c 300000 /dev/zero | tr '\\0' x; echo; echo tail-marker\n",
+        "target_host_ids": hub.good[:1], "account_id": hub.account_id}, format="json"),
+        201)["execution_id"]
+    token = str(RefreshToken.for_user(owner).access_token)
+    events = [e for _, e in async_to_sync(ws_events)(
+        f"/ws/executions/{execution_id}/?token={token}")]
+    live = "".join(e.get("text", "") for e in events if e["kind"] == "output")
+    assert "live output truncated" in live and len(live) < 25_000
+    assert "tail-marker" not in live
+    host = Execution.objects.get(pk=execution_id).targets[0]["name"]
+    response = hub.get(f"/api/executor/execution-records/{execution_id}/download/",
+                       {"host": host})
+    assert response.status_code == 200
+    full = b"".join(response.streaming_content).decode()
+    assert full.count("x") == 300_000 and "tail-marker" in full
+    page = ok(hub.get(f"/api/executor/execution-records/{execution_id}/logs/",
+                      {"host": host, "offset": 299_000, "limit": 5000}))
+    assert "tail-marker" in page["text"] and page["complete"] is True
