@@ -343,8 +343,9 @@ def control_execution(*, actor: Any, execution: Execution, action: str) -> Execu
         record_audit_event(actor=actor, action=AuditAction.CONTROL, obj=execution,
                            detail={"action": action})
     stream.set_control(execution.pk, "resume" if action == "resume" else action)
-    stream.append_event(execution.pk, {"kind": "control", "text": action,
-                                       "status": execution.status})
+    if execution.started_at is not None:  # a queued run's stream starts when it starts
+        stream.append_event(execution.pk, {"kind": "control", "text": action,
+                                           "status": execution.status})
     return execution
 
 
