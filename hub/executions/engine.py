@@ -8,9 +8,12 @@ the stream into the database; at the end: final statuses, archived logs, an `end
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import os
 import shutil
 import subprocess
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -73,11 +76,8 @@ class RunMonitor:
 
 
 def _runner_env(execution: Execution, private_dir: Path) -> dict[str, str]:
-    bin_dir = str(Path(shutil.which("ansible-playbook") or "").parent or "")
-    import os
-    import sys
-
-    path = os.pathsep.join(filter(None, [str(Path(sys.executable).parent), bin_dir,
+    # ansible-playbook must be on PATH for ansible-runner: the venv's bin comes first.
+    path = os.pathsep.join(filter(None, [str(Path(sys.executable).parent),
                                          os.environ.get("PATH", "")]))
     control_dir = Path("/tmp") / f"hub-cp-{execution.pk}"  # noqa: S108 - short socket paths
     return {
@@ -294,16 +294,10 @@ def finalize_execution(execution_id: int, *, error: str = "", stopped: bool = Fa
             _update_connection_status(execution)
     _archive_logs(execution)
     stream.append_event(execution_id, {"kind": "end", "status": status,
-                                       "text": error[:2000], "summary": _json(summary)})
+                                       "text": error[:2000], "summary": json.dumps(summary)})
     drain_execution(execution_id, consumer="finalize")
     stream.retire(execution_id)
     return status
-
-
-def _json(value: Any) -> str:
-    import json
-
-    return json.dumps(value)
 
 
 def recover_lost_executions() -> list[int]:

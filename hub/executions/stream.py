@@ -22,6 +22,8 @@ LUA_PATH = (Path(settings.PLAYBOOKS_DIR) / "ansible_collections" / "hub" / "ops"
 DB_GROUP = "db"
 ACTIVE_SET = "hub:exec:active"
 ALIVE_SECONDS = 30
+# redis-py 8 defaults to 5 s; blocking reads wait up to a few seconds on a loaded machine.
+SOCKET_TIMEOUT = 30.0
 
 
 def stream_key(execution_id: int) -> str:
@@ -43,11 +45,12 @@ def alive_key(execution_id: int) -> str:
 @functools.cache
 def client() -> redis.Redis:
     return redis.Redis.from_url(settings.REDIS_URL, decode_responses=True,
-                                health_check_interval=30)
+                                health_check_interval=30, socket_timeout=SOCKET_TIMEOUT)
 
 
 def async_client() -> aioredis.Redis:
-    return aioredis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
+    return aioredis.Redis.from_url(settings.REDIS_URL, decode_responses=True,
+                                   socket_timeout=SOCKET_TIMEOUT)
 
 
 @functools.cache
