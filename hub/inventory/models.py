@@ -101,3 +101,7 @@ class Host(OwnedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Cloud sync models live in their own module; importing them here registers them.
+from hub.inventory.cloud_models import CloudAccount, CloudHost, CloudSync  # noqa: E402, F401
