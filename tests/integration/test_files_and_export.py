@@ -122,3 +122,31 @@ def test_exported_template_zip_has_project_layout(hub: Any, tmp_path: Path) -> N
     names = {str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()}
     assert {"playbook.yml", "ansible.cfg", "inventory/hosts.yml", "vars/secrets.yml",
             "vars/step_1.yml", "files/step_1.sh", "README.md"} <= names
+
+
+def test_exported_file_steps_pass_lint_and_run(hub: Any, fleet: Any, tmp_path: Path) -> None:
+    upload = io.BytesIO(b"setting=1\n")
+    upload.name = "app.conf"
+    stored = ok(hub.post("/api/templates/files/", {"file": upload}, format="multipart"), 201)
+    target = tmp_path / "etc-app"
+    target.mkdir()
+    plan = make_plan(hub, [
+        {"name": "push config", "step_type": "file_push", "source_files": [stored["id"]],
+         "destination": str(target)},
+        {"name": "fetch config", "step_type": "file_fetch",
+         "fetch_path": str(target / "app.conf"), "batch_size": "50%",
+         "batch_failure_policy": "continue"},
+    ], name="files-export")
+    project = _unzip(hub.get(f"/api/templates/plans/{plan['id']}/export/").content,
+                     tmp_path / "zip")
+    assert (project / "files" / "step_1" / "app.conf").read_text() == "setting=1\n"
+    lint = _run([str(BIN / "ansible-lint"), "--offline", "--profile", "production", "."],
+                project)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    key_file = project / "keys" / f"acct_{hub.account_id}"
+    key_file.parent.mkdir(exist_ok=True)
+    shutil.copy(fleet.client_key_path, key_file)
+    key_file.chmod(0o600)
+    run = _run([str(BIN / "ansible-playbook"), "playbook.yml"], project)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert sorted(p.name for p in (project / "fetched").glob("*/app.conf")) == ["app.conf"] * 2
