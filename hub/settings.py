@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -287,4 +288,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "executions.recover",
         "schedule": env.float("RECOVERY_INTERVAL_SECONDS", default=30.0),
     },
+    "schedules-reconcile": {"task": "schedules.reconcile", "schedule": 30.0},
+    "dashboard-beat-tick": {"task": "dashboard.beat_tick", "schedule": 30.0},
+    "prune-history": {"task": "schedules.prune_history",
+                      "schedule": crontab(minute=17, hour=3)},
 }
+
+# Notification e-mail: EMAIL_URL such as smtp://user:pass@mail.example.com:587 (prints
+# to the console when unset).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

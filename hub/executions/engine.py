@@ -297,6 +297,9 @@ def finalize_execution(execution_id: int, *, error: str = "", stopped: bool = Fa
                                        "text": error[:2000], "summary": json.dumps(summary)})
     drain_execution(execution_id, consumer="finalize")
     stream.retire(execution_id)
+    from hub.schedules.services import on_execution_finished
+
+    on_execution_finished(execution_id)  # schedule runs, retries, notifications; never raises
     return status
 
 

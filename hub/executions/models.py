@@ -112,6 +112,7 @@ class HostResult(models.Model):
         ordering = ["execution_id", "step_id", "host_name"]
         constraints = [models.UniqueConstraint(fields=["step", "host_name"],
                                                name="host_result_unique_per_step")]
+        indexes = [models.Index(fields=["status", "execution"])]  # dashboard: top failing
 
     def __str__(self) -> str:
         return f"{self.host_name}: {self.status}"

@@ -112,7 +112,8 @@ def _timeout(timeout: int | None) -> int:
     return int(timeout or get_setting("execution.default_timeout"))
 
 
-def launch_quick_script(*, actor: Any, data: dict[str, Any]) -> Execution:
+def launch_quick_script(*, actor: Any, data: dict[str, Any],
+                        kind: str = ExecutionKind.QUICK_SCRIPT) -> Execution:
     """Runs inline content or a library script version on hosts/groups now."""
     hosts = resolve_hosts(actor=actor, host_ids=data.get("target_host_ids", []),
                           group_ids=data.get("target_group_ids", []))
@@ -139,7 +140,7 @@ def launch_quick_script(*, actor: Any, data: dict[str, Any]) -> Execution:
                                      "timeout")))
     with transaction.atomic():
         return _create_execution(
-            actor=actor, name=name, kind=ExecutionKind.QUICK_SCRIPT, steps=[step],
+            actor=actor, name=name, kind=kind, steps=[step],
             secret_spec={"1": secrets}, hosts_by_step=[hosts], forks=_forks(
                 data.get("concurrency")), timeout=step["timeout"],
             parameters=_masked(params, secret_names), script=script,

@@ -44,6 +44,22 @@ SPECS: dict[str, SettingSpec] = {
                     "Enforce per-object permissions; when off every user sees every object."),
         SettingSpec("feature.dangerous_command_check", "bool", True,
                     "Check scripts against the dangerous-command rules at save and at run."),
+        SettingSpec("schedules.misfire_grace_seconds", "int", 3600,
+                    "A cron run that fires later than this after its time (e.g. beat was "
+                    "down) is recorded as missed and not run.", 60, 86400),
+        SettingSpec("schedules.default_retry_count", "int", 0,
+                    "Retries of a failed scheduled run when the schedule does not say.", 0, 10),
+        SettingSpec("schedules.default_retry_delay_seconds", "int", 60,
+                    "Seconds before a retry when the schedule does not say.", 1, 86400),
+        SettingSpec("notifications.webhook_timeout_seconds", "int", 10,
+                    "Seconds to wait for a notification webhook to answer.", 1, 120),
+        SettingSpec("notifications.email_from", "str", "opsjob@localhost",
+                    "Sender address of notification emails."),
+        SettingSpec("dashboard.cache_seconds", "int", 60,
+                    "Seconds dashboard figures stay cached (writes invalidate them sooner).",
+                    1, 3600),
+        SettingSpec("dashboard.beat_stale_seconds", "int", 120,
+                    "Beat counts as down when its last tick is older than this.", 10, 86400),
     )
 }
 
