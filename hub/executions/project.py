@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -24,6 +26,7 @@ from hub.jobs.compiler import (
     CopyFrom,
     FileSpec,
     HostSpec,
+    PlaybookError,
     ProjectSpec,
     StepSpec,
     compile_project,
@@ -73,6 +76,41 @@ def _connection(account: Account, key_dir: Path | None, keys: dict[str, str],
         become_user=account.become_user, has_become_password=bool(account.become_password))
 
 
+def _clone(url: str, ref: str, target: Path) -> None:
+    """A shallow checkout of a git repository the hub can reach (no prompts, 2 min max)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    args = ["git", "clone", "--quiet", "--depth", "1", *(["--branch", ref] if ref else []),
+            "--", url, str(target)]
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
+    result = subprocess.run(args, capture_output=True, text=True, timeout=120, env=env,
+                            check=False)
+    if result.returncode != 0:
+        raise PlaybookError(f"git clone of {url} failed: {result.stderr.strip()[-500:]}")
+
+
+def _playbook_source(data: dict[str, Any], private_dir: Path | None) -> dict[str, str]:
+    """Text and project path of a playbook step's playbook (uploaded, or from git)."""
+    source = data.get("playbook")
+    if data.get("kind") != "playbook" or not source:
+        return {}
+    folder = f"playbooks/step_{data['index']}"
+    if source.get("file_id"):
+        text = stored_file_path(source["file_id"]).read_text(encoding="utf-8")
+        return {"playbook": text, "playbook_path": f"{folder}/playbook.yml"}
+    relative = PurePosixPath(source.get("path") or "playbook.yml")
+    if relative.is_absolute() or ".." in relative.parts:
+        raise PlaybookError("the playbook path must be relative to the repository")
+    if private_dir is not None:
+        checkout = private_dir / "project" / folder
+        _clone(source["url"], source.get("ref", ""), checkout)
+        text = (checkout / relative).read_text(encoding="utf-8")
+    else:
+        with tempfile.TemporaryDirectory() as temp:
+            _clone(source["url"], source.get("ref", ""), Path(temp) / "repo")
+            text = (Path(temp) / "repo" / relative).read_text(encoding="utf-8")
+    return {"playbook": text, "playbook_path": f"{folder}/{relative}"}
+
+
 def build_project(execution: Execution, *, private_dir: Path | None,
                   fetch_dir: str = "fetched") -> BuiltProject:
     """The ProjectSpec of an execution (private_dir None: an export, keys left out)."""
@@ -105,7 +143,8 @@ def build_project(execution: Execution, *, private_dir: Path | None,
             failure_policy=data.get("failure_policy", "stop"),
             files=tuple(FileSpec(f["name"], str(stored_file_path(f["id"])))
                         for f in data.get("files", [])),
-            destination=data.get("destination", ""), fetch_path=data.get("fetch_path", ""))
+            destination=data.get("destination", ""), fetch_path=data.get("fetch_path", ""),
+            **_playbook_source(data, private_dir))
         for name, value in step_secrets.get(str(index), {}).items():
             if name in step.secret_env:
                 secrets[step_secret_var(step, name)] = value

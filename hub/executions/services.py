@@ -196,6 +196,15 @@ def _plan_step_spec(*, actor: Any, index: int, step: JobStep, hosts: list[Host],
                     account: Account | None, variables: dict[str, Any], var_secrets: set[str],
                     action: str = "execute") -> tuple[dict[str, Any], dict[str, str]]:
     field = f"steps[{index}]"
+    if step.step_type == StepType.PLAYBOOK:
+        source = ({"file_id": str(step.playbook_file)} if step.playbook_file else
+                  {"url": step.playbook_url, "ref": step.playbook_ref,
+                   "path": step.playbook_path or "playbook.yml"})
+        return {"index": index, "name": step.name, "kind": StepType.PLAYBOOK,
+                "playbook": source, "host_ids": [h.pk for h in hosts],
+                "account_id": account.pk if account else None,
+                "timeout": _timeout(step.timeout), "ignore_errors": step.ignore_errors,
+                "batch": "", "failure_policy": step.batch_failure_policy}, {}
     if step.step_type != StepType.SCRIPT:
         files = list(StoredFile.objects.filter(pk__in=step.source_files))
         if step.step_type == StepType.FILE_PUSH and len(files) != len(step.source_files):

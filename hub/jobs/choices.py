@@ -5,6 +5,7 @@ class StepType(models.TextChoices):
     SCRIPT = "script", "Run script"
     FILE_PUSH = "file_push", "Push files"
     FILE_FETCH = "file_fetch", "Fetch files"
+    PLAYBOOK = "playbook", "Run a playbook"
 
 
 class VariableType(models.TextChoices):

@@ -86,6 +86,8 @@ class StepSpec:
     files: tuple[FileSpec, ...] = ()
     destination: str = ""
     fetch_path: str = ""
+    playbook: str = ""
+    playbook_path: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,44 @@ class _Dumper(yaml.SafeDumper):
 
 _Dumper.add_representer(_Unsafe, lambda d, v: d.represent_scalar("!unsafe", str(v)))
 _Dumper.add_representer(CopyFrom, lambda d, v: d.represent_str(str(v)))
+
+
+class _Tagged:
+    """A value under a custom YAML tag (!vault, !unsafe...) in a user playbook, kept as is."""
+
+    def __init__(self, tag: str, node: yaml.Node) -> None:
+        self.tag, self.node = tag, node
+
+
+class _PlaybookLoader(yaml.SafeLoader):
+    pass
+
+
+_PlaybookLoader.add_multi_constructor(
+    "!", lambda loader, suffix, node: _Tagged("!" + suffix, node))
+_Dumper.add_representer(_Tagged, lambda dumper, value: value.node)
+
+
+class PlaybookError(ValueError):
+    """A user playbook the hub cannot run as a step."""
+
+
+def _user_plays(text: str) -> list[dict[str, Any]]:
+    try:
+        plays = yaml.load(text, Loader=_PlaybookLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise PlaybookError(f"not valid YAML: {exc}") from exc
+    if not isinstance(plays, list) or not plays or not all(isinstance(p, dict) for p in plays):
+        raise PlaybookError("a playbook is a non-empty list of plays")
+    for play in plays:
+        if "hosts" not in play:
+            raise PlaybookError("every play needs hosts (imports are not supported in steps)")
+    return plays
+
+
+def check_playbook(text: str) -> None:
+    """Raises PlaybookError when text is not a playbook a step can run."""
+    _user_plays(text)
 
 
 def _yaml(data: Any) -> str:
@@ -274,6 +314,8 @@ def _play(step: StepSpec, spec: ProjectSpec, mode: Mode) -> dict[str, Any]:
         tasks = [_script_task(step, mode, windows=False)] if os_types - {"windows"} else []
         if "windows" in os_types:
             tasks.append(_script_task(step, mode, windows=True))
+    elif step.kind == "playbook":
+        return {"ansible.builtin.import_playbook": step.playbook_path}
     elif step.kind == "ping":
         tasks = [
             {
@@ -352,6 +394,34 @@ def _ansible_cfg(spec: ProjectSpec) -> str:
     )
 
 
+def _rewrite_playbook(step: StepSpec, spec: ProjectSpec) -> list[dict[str, Any]]:
+    """The user's plays, confined to the step's targets and named for the hub's events.
+
+    `hosts` becomes "<original>:&step_N" (the intersection), names get the "Step N - "
+    prefix, and the hub's step vars and secrets file are added; tasks stay untouched.
+    """
+    depth = len(PurePosixPath(step.playbook_path).parent.parts)
+    back = "../" * depth
+    connections = {c.key: c for c in spec.connections}
+    plays = []
+    for number, play in enumerate(_user_plays(step.playbook), start=1):
+        hosts = play.get("hosts")
+        pattern = ":".join(hosts) if isinstance(hosts, list) else str(hosts)
+        rewritten = {**play, "name": f"Step {step.index} - "
+                     f"{_clean_name(str(play.get('name') or f'play {number}'))}",
+                     "hosts": f"{pattern}:&step_{step.index}"}
+        play_vars = dict(play.get("vars") or {}) if isinstance(play.get("vars"), dict) else {}
+        play_vars.update(hub_step=step.index, hub_failure_policy=step.failure_policy)
+        if step.connection in connections:
+            play_vars.update(_connection_vars(connections[step.connection]))
+        rewritten["vars"] = play_vars
+        extra = play.get("vars_files") or []
+        rewritten["vars_files"] = [f"{back}vars/secrets.yml", *(
+            extra if isinstance(extra, list) else [extra])]
+        plays.append(rewritten)
+    return plays
+
+
 def compile_project(
     spec: ProjectSpec, *, mode: Mode = "run", secrets: Mapping[str, str] | None = None
 ) -> dict[str, str]:
@@ -364,6 +434,8 @@ def compile_project(
     }
     for step in spec.steps:
         files[f"vars/step_{step.index}.yml"] = "---\n" + _yaml(_step_vars(step))
+        if step.kind == "playbook":
+            files[step.playbook_path] = "---\n" + _yaml(_rewrite_playbook(step, spec))
         if step.kind == "script":
             ext = SCRIPT_RUNTIME.get(step.script_type, (".sh", ""))[0]
             files[f"files/step_{step.index}{ext}"] = step.content

@@ -97,6 +97,10 @@ class JobStep(models.Model):
     source_files = models.JSONField(default=list, blank=True)
     destination = models.CharField(max_length=1024, blank=True)
     fetch_path = models.CharField(max_length=1024, blank=True)
+    playbook_file = models.UUIDField(null=True, blank=True)
+    playbook_url = models.CharField(max_length=1024, blank=True)
+    playbook_ref = models.CharField(max_length=255, blank=True)
+    playbook_path = models.CharField(max_length=1024, blank=True)
 
     class Meta:
         ordering = ["template_id", "order", "id"]

@@ -26,6 +26,8 @@ def step_fingerprint(step: JobStep) -> dict[str, Any]:
         "ignore_errors": step.ignore_errors, "batch": [step.batch_size,
                                                        step.batch_failure_policy],
         "files": [step.source_files, step.destination, step.fetch_path],
+        "playbook": [str(step.playbook_file or ""), step.playbook_url, step.playbook_ref,
+                     step.playbook_path],
     }
     return {"name": step.name, "order": step.order, "hash": _digest(body)}
 

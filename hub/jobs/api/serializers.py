@@ -105,13 +105,16 @@ class StepSerializer(serializers.ModelSerializer):
                   "script_type", "script_content", "parameters", "use_template_targets",
                   "target_hosts", "target_groups", "account", "timeout", "ignore_errors",
                   "batch_size", "batch_failure_policy", "source_files", "destination",
-                  "fetch_path"]
+                  "fetch_path", "playbook_file", "playbook_url", "playbook_ref",
+                  "playbook_path"]
         extra_kwargs = {"order": {"required": False}}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         kind = attrs.get("step_type", StepType.SCRIPT)
         if kind == StepType.SCRIPT:
             self._validate_script_step(attrs)
+        elif kind == StepType.PLAYBOOK:
+            self._validate_playbook_step(attrs)
         elif kind == StepType.FILE_PUSH:
             if not attrs.get("source_files"):
                 raise serializers.ValidationError({"source_files": ["Upload at least one file."]})
@@ -124,6 +127,35 @@ class StepSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"target_hosts": ["Choose target hosts or groups, or use the template's."]})
         return attrs
+
+    def _validate_playbook_step(self, attrs: dict[str, Any]) -> None:
+        """A playbook runs arbitrary Ansible on the hub's workers: administrators only."""
+        request = self.context.get("request")
+        if request is None or not request.user.is_staff:
+            raise serializers.ValidationError(
+                {"step_type": ["Only administrators may add playbook steps."]})
+        file_id, url = attrs.get("playbook_file"), attrs.get("playbook_url", "").strip()
+        if bool(file_id) == bool(url):
+            raise serializers.ValidationError(
+                {"playbook_file": ["Give an uploaded playbook or a git URL (one of them)."]})
+        if url and not re.match(r"^(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:", url):
+            raise serializers.ValidationError(
+                {"playbook_url": ["Use an https://, ssh://, git:// or file:// git URL."]})
+        path = attrs.get("playbook_path", "")
+        if path.startswith("/") or ".." in path.split("/"):
+            raise serializers.ValidationError(
+                {"playbook_path": ["Give a path relative to the repository."]})
+        if file_id:
+            stored = StoredFile.objects.filter(pk=file_id).first()
+            if stored is None:
+                raise serializers.ValidationError({"playbook_file": ["Unknown file id."]})
+            from hub.jobs.compiler import PlaybookError, check_playbook
+            from hub.jobs.services import stored_file_path
+
+            try:
+                check_playbook(stored_file_path(stored.pk).read_text(encoding="utf-8"))
+            except (PlaybookError, UnicodeDecodeError) as exc:
+                raise serializers.ValidationError({"playbook_file": [str(exc)]}) from exc
 
     def _require_absolute(self, attrs: dict[str, Any], field: str) -> None:
         value = attrs.get(field, "")
