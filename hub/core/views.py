@@ -67,6 +67,8 @@ def api_server_error(request: HttpRequest) -> JsonResponse:
 
 def spa(request: HttpRequest, path: str = "") -> HttpResponse:
     """The built UI's index.html for every client-side route (history mode)."""
+    if path.startswith("assets/"):  # a missing bundle file is a 404, not the SPA's page
+        return HttpResponse("Not found", status=404, content_type="text/plain")
     index = settings.FRONTEND_DIST / "index.html"
     if not index.exists():
         return HttpResponse(
