@@ -33,7 +33,7 @@ def _free_port() -> int:
 
 
 def _request(url: str, data: dict[str, Any] | None = None, token: str = "",
-             method: str = "GET") -> Any:
+             method: str | None = None) -> Any:
     body = json.dumps(data).encode() if data is not None else None
     request = urllib.request.Request(url, data=body, method=method)  # noqa: S310 - loopback
     request.add_header("Content-Type", "application/json")
