@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -65,6 +66,7 @@ def celery_worker(django_db_setup: Any, django_db_blocker: Any, redis_server: st
     else:
         raise RuntimeError(f"celery worker did not answer: {log.read_text()[-3000:]}")
     process.log_path = log  # type: ignore[attr-defined]
+    process.node_name = f"test-{os.getpid()}@{socket.gethostname()}"  # type: ignore[attr-defined]
     yield process
     os.killpg(process.pid, signal.SIGTERM)
     try:
@@ -76,7 +78,7 @@ def celery_worker(django_db_setup: Any, django_db_blocker: Any, redis_server: st
 
 @pytest.fixture
 def hub(transactional_db: Any, celery_worker: subprocess.Popen, fleet: SshdFleet, owner: Any,
-        client_for: Callable[[Any], Any]) -> Any:
+        client_for: Callable[[Any], Any]) -> Iterator[Any]:
     """The owner's API client with an account (the fleet key) and hosts for every sshd host."""
     from hub.system.services import update_setting
 
@@ -96,7 +98,22 @@ def hub(transactional_db: Any, celery_worker: subprocess.Popen, fleet: SshdFleet
     client.good = [hosts[h["name"]] for h in fleet.hosts]
     client.wrong_key = hosts[fleet.wrong_key["name"]]  # type: ignore[attr-defined]
     client.unreachable = hosts[fleet.unreachable["name"]]  # type: ignore[attr-defined]
-    return client
+    yield client
+    wait_worker_idle(celery_worker.node_name)  # type: ignore[attr-defined]
+
+
+def wait_worker_idle(node_name: str, timeout: float = 60) -> None:
+    """A run's status is final before its worker is done (logs, hooks): the database is
+    reset between tests only once the worker has no task left, or the reset deadlocks."""
+    from hub.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        replies = app.control.inspect(destination=[node_name], timeout=1.0).active() or {}
+        reserved = app.control.inspect(destination=[node_name], timeout=1.0).reserved() or {}
+        if not replies.get(node_name) and not reserved.get(node_name):
+            return
+        time.sleep(0.2)
 
 
 def wait_finished(execution_id: int, timeout: float = 90) -> Any:
