@@ -127,7 +127,8 @@ export function toApiError(error: unknown): ApiError {
   return new ApiError(error instanceof Error ? error.message : String(error), 0)
 }
 
-export const http: AxiosInstance = axios.create({ baseURL: '/api', timeout: 60_000 })
+// Repeated keys for lists (`status=a&status=b`), as django-filter's multiple-choice filters expect.
+export const http: AxiosInstance = axios.create({ baseURL: '/api', timeout: 60_000, paramsSerializer: { indexes: null } })
 
 http.interceptors.request.use((config) => {
   const access = tokens.access

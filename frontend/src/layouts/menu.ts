@@ -1,7 +1,7 @@
 import type { Component } from 'vue'
 import {
   IconDashboard, IconDesktop, IconIdcard, IconCodeSquare, IconApps, IconList, IconThunderbolt,
-  IconHistory, IconSchedule, IconSafe, IconSettings, IconUserGroup,
+  IconHistory, IconSchedule, IconSafe, IconSettings, IconUserGroup, IconCloud,
 } from '@arco-design/web-vue/es/icon'
 
 export interface MenuItem {
@@ -25,6 +25,7 @@ export const menu: MenuSection[] = [
     key: 'resources', title: 'menu.resources', items: [
       { key: '/hosts', title: 'menu.hosts', icon: IconDesktop, perm: 'inventory.view_host' },
       { key: '/accounts', title: 'menu.accounts', icon: IconIdcard, perm: 'inventory.view_account' },
+      { key: '/cloud-accounts', title: 'menu.cloudAccounts', icon: IconCloud, perm: 'inventory.view_cloudaccount' },
       { key: '/script-templates', title: 'menu.scripts', icon: IconCodeSquare, perm: 'scripts.view_scripttemplate' },
     ],
   },

@@ -1,62 +1,34 @@
-/**
- * Dashboard figures. Uses /api/dashboard/stats/ when the backend has it; until then they
- * are derived from the list endpoints (counts from `count`, trend from recent executions).
- */
-import { dashboardStats } from '@/api/misc'
-import { listHosts } from '@/api/hosts'
-import { listTemplates, listPlans } from '@/api/jobs'
-import { listExecutions } from '@/api/executions'
-import { listAuditLogs, listSchedules } from '@/api/misc'
-import type { AuditLog, ExecutionRecord } from '@/types'
+/** Pure helpers of the dashboard: range parameters and the drill-down into execution records. */
+import type { RangeParams } from '@/api/dashboard'
 
-export interface TrendPoint { date: string; total: number; success: number; failed: number }
-export interface Dashboard {
-  counts: Record<string, number | null>
-  hostsByStatus: Record<string, number>
-  trend: TrendPoint[]
-  recent: ExecutionRecord[]
-  audit: AuditLog[]
-  health: Record<string, unknown> | null
+/** Execution statuses the dashboard counts as failures (hub/dashboard/selectors.py FAILED_EXECUTION). */
+export const FAILED_STATUSES = ['failed', 'partial', 'timeout', 'unreachable'] as const
+
+export interface RangeChoice { days: number | null; dates: string[] }
+
+export const browserZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'
+
+/** `?days=N` or, when two dates are picked, `?start=&end=`; always the browser's zone. */
+export function rangeParams(choice: RangeChoice, tz = browserZone()): RangeParams {
+  const [start, end] = choice.dates
+  if (start && end) return { start: start.slice(0, 10), end: end.slice(0, 10), tz }
+  return { days: choice.days ?? 7, tz }
 }
 
-const count = (p: Promise<{ count: number }>): Promise<number | null> => p.then((r) => r.count).catch(() => null)
-
-export function trendFrom(executions: ExecutionRecord[], days: number, now = new Date()): TrendPoint[] {
-  const points = new Map<string, TrendPoint>()
-  for (let i = days - 1; i >= 0; i--) {
-    const d = new Date(now)
-    d.setDate(d.getDate() - i)
-    const key = d.toISOString().slice(0, 10)
-    points.set(key, { date: key, total: 0, success: 0, failed: 0 })
-  }
-  for (const e of executions) {
-    const p = points.get(e.created_at.slice(0, 10))
-    if (!p) continue
-    p.total++
-    if (e.status === 'success') p.success++
-    else if (!['pending', 'running', 'paused'].includes(e.status)) p.failed++
-  }
-  return [...points.values()]
+/** A local calendar day (YYYY-MM-DD) as an ISO instant range [00:00, 23:59:59.999]. */
+export function dayBounds(date: string): { created_after: string; created_before: string } {
+  const [y, m, d] = date.split('-').map(Number)
+  const start = new Date(y ?? 1970, (m ?? 1) - 1, d ?? 1, 0, 0, 0, 0)
+  const end = new Date(y ?? 1970, (m ?? 1) - 1, d ?? 1, 23, 59, 59, 999)
+  return { created_after: start.toISOString(), created_before: end.toISOString() }
 }
 
-export async function loadDashboard(days: number): Promise<Dashboard> {
-  const since = new Date(Date.now() - days * 86400_000).toISOString()
-  const server = await dashboardStats({ days }).catch(() => null)
-  const statuses = ['reachable', 'unreachable', 'auth_failed', 'unknown']
-  const [hosts, templates, plans, schedules, executions, byStatus, recent, audit] = await Promise.all([
-    count(listHosts({ page_size: 1 })), count(listTemplates({ page_size: 1 })), count(listPlans({ page_size: 1 })),
-    count(listSchedules({ page_size: 1 })), count(listExecutions({ page_size: 1, created_after: since })),
-    Promise.all(statuses.map((s) => count(listHosts({ page_size: 1, status: s })))),
-    listExecutions({ page_size: 500, created_after: since }).then((r) => r.results).catch(() => [] as ExecutionRecord[]),
-    listAuditLogs({ page_size: 8 }).then((r) => r.results).catch(() => [] as AuditLog[]),
-  ])
-  const s = (server ?? {}) as Record<string, unknown>
-  return {
-    counts: { hosts, templates, plans, schedules, executions, ...((s.counts as Record<string, number> | undefined) ?? {}) },
-    hostsByStatus: (s.hosts_by_status as Record<string, number> | undefined) ?? Object.fromEntries(statuses.map((k, i) => [k, byStatus[i] ?? 0])),
-    trend: (s.trend as TrendPoint[] | undefined) ?? trendFrom(recent, days),
-    recent: recent.slice(0, 8),
-    audit,
-    health: (s.health as Record<string, unknown> | undefined) ?? null,
-  }
+export type TrendSeries = 'total' | 'success' | 'failed' | 'rate'
+
+/** Query of /execution-records for a clicked trend point. */
+export function drillQuery(date: string, series: TrendSeries): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = { ...dayBounds(date) }
+  if (series === 'success') query.status = 'success'
+  else if (series === 'failed') query.status = [...FAILED_STATUSES]
+  return query
 }

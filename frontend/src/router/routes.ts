@@ -17,6 +17,7 @@ export const appRoutes: RouteRecordRaw[] = [
   { path: 'dashboard', name: 'dashboard', component: () => import('@/views/dashboard/DashboardView.vue'), meta: { title: 'menu.dashboard' } },
   { path: 'hosts', name: 'hosts', component: () => import('@/views/hosts/HostsView.vue'), meta: { title: 'menu.hosts', section: 'menu.resources' } },
   { path: 'accounts', name: 'accounts', component: () => import('@/views/accounts/AccountsView.vue'), meta: { title: 'menu.accounts', section: 'menu.resources' } },
+  { path: 'cloud-accounts', name: 'cloud-accounts', component: () => import('@/views/cloud/CloudAccountsView.vue'), meta: { title: 'menu.cloudAccounts', section: 'menu.resources' } },
   { path: 'script-templates', name: 'scripts', component: () => import('@/views/scripts/ScriptListView.vue'), meta: { title: 'menu.scripts', section: 'menu.resources' } },
   { path: 'script-templates/new', name: 'script-new', component: () => import('@/views/scripts/ScriptEditView.vue'), meta: { title: 'script.create', section: 'menu.scripts' } },
   { path: 'script-templates/:id', name: 'script-edit', component: () => import('@/views/scripts/ScriptEditView.vue'), meta: { title: 'script.edit', section: 'menu.scripts' } },

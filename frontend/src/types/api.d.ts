@@ -154,6 +154,55 @@ export interface paths {
         patch: operations["auth_users_partial_update"];
         trace?: never;
     };
+    "/api/dashboard/health/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["dashboard_health_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/stats/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Counts, per-day trend, top failures (cached, shared) and the user's recent items. */
+        get: operations["dashboard_stats_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/trend/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["dashboard_trend_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/executor/execution-records/": {
         parameters: {
             query?: never;
@@ -417,6 +466,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/hosts/cloud-accounts/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        get: operations["hosts_cloud_accounts_list"];
+        put?: never;
+        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        post: operations["hosts_cloud_accounts_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hosts/cloud-accounts/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        get: operations["hosts_cloud_accounts_retrieve"];
+        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        put: operations["hosts_cloud_accounts_update"];
+        post?: never;
+        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        delete: operations["hosts_cloud_accounts_destroy"];
+        options?: never;
+        head?: never;
+        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        patch: operations["hosts_cloud_accounts_partial_update"];
+        trace?: never;
+    };
+    "/api/hosts/cloud-accounts/{id}/test/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        post: operations["hosts_cloud_accounts_test_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hosts/cloud-syncs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["hosts_cloud_syncs_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hosts/cloud-syncs/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["hosts_cloud_syncs_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/hosts/groups/": {
         parameters: {
             query?: never;
@@ -472,6 +608,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/hosts/sync_cloud_hosts/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description POST /api/hosts/sync_cloud_hosts/[?wait=N]: start a sync; with wait, its result. */
+        post: operations["hosts_sync_cloud_hosts_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/hosts/test_connection/": {
         parameters: {
             query?: never;
@@ -497,7 +650,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description Who holds which object permissions; grant and revoke them. */
-        get: operations["permissions_retrieve"];
+        get: operations["permissions_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -600,6 +753,201 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["quick_transfer_file_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scheduler/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Cron schedules of a plan or a script; every run is in `history`. */
+        get: operations["scheduler_list"];
+        put?: never;
+        /** @description Cron schedules of a plan or a script; every run is in `history`. */
+        post: operations["scheduler_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scheduler/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Cron schedules of a plan or a script; every run is in `history`. */
+        get: operations["scheduler_retrieve"];
+        /** @description Cron schedules of a plan or a script; every run is in `history`. */
+        put: operations["scheduler_update"];
+        post?: never;
+        /** @description Cron schedules of a plan or a script; every run is in `history`. */
+        delete: operations["scheduler_destroy"];
+        options?: never;
+        head?: never;
+        /** @description Cron schedules of a plan or a script; every run is in `history`. */
+        patch: operations["scheduler_partial_update"];
+        trace?: never;
+    };
+    "/api/scheduler/{id}/disable/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Cron schedules of a plan or a script; every run is in `history`. */
+        post: operations["scheduler_disable_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scheduler/{id}/enable/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Cron schedules of a plan or a script; every run is in `history`. */
+        post: operations["scheduler_enable_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scheduler/{id}/history/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Cron schedules of a plan or a script; every run is in `history`. */
+        get: operations["scheduler_history_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scheduler/{id}/run_now/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Cron schedules of a plan or a script; every run is in `history`. */
+        post: operations["scheduler_run_now_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scheduler/notifications/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Who hears about a schedule's or a plan's runs (webhook or email). */
+        get: operations["scheduler_notifications_list"];
+        put?: never;
+        /** @description Who hears about a schedule's or a plan's runs (webhook or email). */
+        post: operations["scheduler_notifications_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scheduler/notifications/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Who hears about a schedule's or a plan's runs (webhook or email). */
+        get: operations["scheduler_notifications_retrieve"];
+        /** @description Who hears about a schedule's or a plan's runs (webhook or email). */
+        put: operations["scheduler_notifications_update"];
+        post?: never;
+        /** @description Who hears about a schedule's or a plan's runs (webhook or email). */
+        delete: operations["scheduler_notifications_destroy"];
+        options?: never;
+        head?: never;
+        /** @description Who hears about a schedule's or a plan's runs (webhook or email). */
+        patch: operations["scheduler_notifications_partial_update"];
+        trace?: never;
+    };
+    "/api/scheduler/notifications/{id}/deliveries/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Who hears about a schedule's or a plan's runs (webhook or email). */
+        get: operations["scheduler_notifications_deliveries_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scheduler/notifications/{id}/test/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Who hears about a schedule's or a plan's runs (webhook or email). */
+        post: operations["scheduler_notifications_test_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scheduler/preview/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Cron schedules of a plan or a script; every run is in `history`. */
+        post: operations["scheduler_preview_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -782,6 +1130,40 @@ export interface paths {
         head?: never;
         /** @description Administrators manage the rules; everyone may read them. */
         patch: operations["script_templates_dangerous_rules_partial_update"];
+        trace?: never;
+    };
+    "/api/script-templates/export_collection/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The scripts you may view (all, or by category/tag/ids) as a collection tarball. */
+        get: operations["script_templates_export_collection_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/script-templates/import_collection/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Scripts from a collection or roles archive, with a report of what happened to each. */
+        post: operations["script_templates_import_collection_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/system/": {
@@ -1015,7 +1397,8 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
-            readonly perms: string;
+            /** @description Actions the requesting user may do: view, change, delete, execute. */
+            readonly perms: string[];
         };
         AccountRequest: {
             name: string;
@@ -1107,9 +1490,126 @@ export interface components {
             remove_groups?: number[];
             labels?: unknown;
         };
+        Captcha: {
+            enabled: boolean;
+            key?: string;
+            /** @description An SVG image of the question. */
+            image?: string;
+        };
+        /**
+         * @description * `webhook` - Webhook
+         *     * `email` - Email
+         * @enum {string}
+         */
+        ChannelEnum: "webhook" | "email";
         CheckRequest: {
             script_type: components["schemas"]["ScriptTypeEnum"];
             content: string;
+        };
+        CloudAccount: {
+            readonly id: number;
+            name: string;
+            provider: components["schemas"]["ProviderEnum"];
+            access_key_id: string;
+            readonly has_secret: boolean;
+            regions?: string[];
+            filters?: unknown;
+            endpoint?: string;
+            account?: number | null;
+            readonly account_name: string;
+            group?: number | null;
+            readonly group_name: string;
+            sync_interval?: number;
+            description?: string;
+            readonly last_sync_id: number;
+            readonly last_sync_status: string;
+            /** Format: date-time */
+            readonly last_sync_finished_at: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+            /** @description Actions the requesting user may do: view, change, delete, execute. */
+            readonly perms: string[];
+        };
+        CloudAccountCheck: {
+            ok: boolean;
+            error_kind: string;
+            error_code: string;
+            message: string;
+            regions: string[];
+        };
+        CloudAccountRequest: {
+            name: string;
+            provider: components["schemas"]["ProviderEnum"];
+            access_key_id: string;
+            /** @description Write-only; empty keeps the stored secret. */
+            secret?: string;
+            regions?: string[];
+            filters?: unknown;
+            endpoint?: string;
+            account?: number | null;
+            group?: number | null;
+            sync_interval?: number;
+            description?: string;
+        };
+        CloudSync: {
+            readonly id: number;
+            readonly status: components["schemas"]["CloudSyncStatusEnum"];
+            readonly trigger: components["schemas"]["CloudSyncTriggerEnum"];
+            readonly provider: components["schemas"]["ProviderEnum"];
+            readonly cloud_account: number | null;
+            readonly cloud_account_name: string;
+            readonly request: unknown;
+            readonly summary: unknown;
+            readonly error: string;
+            readonly error_kind: components["schemas"]["ErrorKindEnum"];
+            readonly error_code: string;
+            readonly task_id: string;
+            readonly created_by: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+        };
+        /**
+         * @description Either a cloud account (its credentials and defaults) or a provider whose credentials
+         *     come from the hub's environment (CLOUD_ALIYUN_*, CLOUD_TENCENT_*, AWS standard).
+         */
+        CloudSyncRequestRequest: {
+            cloud_account_id?: number | null;
+            provider?: components["schemas"]["ProviderEnum"];
+            regions?: string[];
+            filters?: unknown;
+            account_id?: number | null;
+            group_id?: number | null;
+        };
+        /**
+         * @description * `pending` - Pending
+         *     * `running` - Running
+         *     * `success` - Success
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        CloudSyncStatusEnum: "pending" | "running" | "success" | "failed";
+        /**
+         * @description * `manual` - Manual
+         *     * `schedule` - Schedule
+         * @enum {string}
+         */
+        CloudSyncTriggerEnum: "manual" | "schedule";
+        ConnectionResult: {
+            host_id: number;
+            host_name: string;
+            /** @description Outcome of this check (success/unreachable/...). */
+            result: string;
+            /** @description The host's stored connection status now. */
+            status: string;
+            message: string;
+            /** Format: date-time */
+            checked_at: string | null;
         };
         ConnectionTestRequest: {
             host_ids: number[];
@@ -1119,6 +1619,11 @@ export interface components {
              */
             wait: number;
         };
+        ConnectionTestResult: {
+            execution_id: number;
+            status: string;
+            results: components["schemas"]["ConnectionResult"][];
+        };
         /**
          * @description * `` - None
          *     * `pause` - Pause requested
@@ -1126,10 +1631,23 @@ export interface components {
          * @enum {string}
          */
         ControlEnum: "pause" | "stop";
+        CronPreviewRequest: {
+            cron_expression: string;
+            /** @default UTC */
+            timezone: string;
+            /** @default 5 */
+            count: number;
+        };
+        CronPreviewResult: {
+            cron_expression: string;
+            timezone: string;
+            description: string;
+            next_runs: string[];
+        };
         DangerousRule: {
             readonly id: number;
             pattern: string;
-            script_types?: components["schemas"]["ScriptTypesEnum"][];
+            script_types?: components["schemas"]["ScriptTypeEnum"][];
             action?: components["schemas"]["DangerousRuleActionEnum"];
             description: string;
             enabled?: boolean;
@@ -1144,16 +1662,28 @@ export interface components {
         DangerousRuleActionEnum: "warn" | "block";
         DangerousRuleRequest: {
             pattern: string;
-            script_types?: components["schemas"]["ScriptTypesEnum"][];
+            script_types?: components["schemas"]["ScriptTypeEnum"][];
             action?: components["schemas"]["DangerousRuleActionEnum"];
             description: string;
             enabled?: boolean;
         };
+        EnabledRequest: {
+            enabled: boolean;
+        };
+        /**
+         * @description * `auth` - Authentication failed
+         *     * `endpoint` - Endpoint unreachable
+         *     * `config` - Bad configuration
+         *     * `api` - Provider API error
+         *     * `internal` - Internal error
+         * @enum {string}
+         */
+        ErrorKindEnum: "auth" | "endpoint" | "config" | "api" | "internal";
         ExecutionDetail: {
             readonly id: number;
             name: string;
             kind: components["schemas"]["KindEnum"];
-            status?: components["schemas"]["Status4a7Enum"];
+            status?: components["schemas"]["ExecutionStatusEnum"];
             control?: components["schemas"]["ControlEnum"] | components["schemas"]["BlankEnum"];
             created_by?: number | null;
             readonly created_by_name: string;
@@ -1192,7 +1722,7 @@ export interface components {
             readonly id: number;
             name: string;
             kind: components["schemas"]["KindEnum"];
-            status?: components["schemas"]["Status4a7Enum"];
+            status?: components["schemas"]["ExecutionStatusEnum"];
             control?: components["schemas"]["ControlEnum"] | components["schemas"]["BlankEnum"];
             created_by?: number | null;
             readonly created_by_name: string;
@@ -1234,7 +1764,8 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
-            readonly perms: string;
+            /** @description Actions the requesting user may do: view, change, delete, execute. */
+            readonly perms: string[];
         };
         ExecutionPlanRequest: {
             template: number;
@@ -1243,12 +1774,25 @@ export interface components {
             steps?: components["schemas"]["PlanStepRequest"][];
             variable_values?: unknown;
         };
+        /**
+         * @description * `pending` - Pending
+         *     * `running` - Running
+         *     * `paused` - Paused
+         *     * `success` - Success
+         *     * `failed` - Failed
+         *     * `partial` - Partially failed
+         *     * `stopped` - Stopped
+         *     * `timeout` - Timed out
+         *     * `unreachable` - Unreachable
+         * @enum {string}
+         */
+        ExecutionStatusEnum: "pending" | "running" | "paused" | "success" | "failed" | "partial" | "stopped" | "timeout" | "unreachable";
         ExecutionStep: {
             /** Format: int64 */
             index: number;
             name: string;
             step_type: string;
-            status?: components["schemas"]["Status4a7Enum"];
+            status?: components["schemas"]["ExecutionStatusEnum"];
             /** Format: date-time */
             started_at?: string | null;
             /** Format: date-time */
@@ -1289,6 +1833,22 @@ export interface components {
         GroupRequest: {
             name: string;
         };
+        Health: {
+            healthy: boolean;
+            parts: {
+                [key: string]: unknown;
+            };
+        };
+        Holder: {
+            id: number;
+            username?: string;
+            name?: string;
+            actions: string[];
+        };
+        Holders: {
+            users: components["schemas"]["Holder"][];
+            groups: components["schemas"]["Holder"][];
+        };
         Host: {
             readonly id: number;
             name: string;
@@ -1314,7 +1874,8 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
-            readonly perms: string;
+            /** @description Actions the requesting user may do: view, change, delete, execute. */
+            readonly perms: string[];
         };
         HostGroup: {
             readonly id: number;
@@ -1327,7 +1888,8 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
-            readonly perms: string;
+            /** @description Actions the requesting user may do: view, change, delete, execute. */
+            readonly perms: string[];
         };
         HostGroupRequest: {
             name: string;
@@ -1346,7 +1908,8 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
-            readonly perms: string;
+            /** @description Actions the requesting user may do: view, change, delete, execute. */
+            readonly perms: string[];
             readonly children: {
                 [key: string]: unknown;
             }[];
@@ -1396,12 +1959,30 @@ export interface components {
          * @enum {string}
          */
         HostStatusEnum: "unknown" | "reachable" | "unreachable" | "auth_failed";
+        ImportCollectionRequest: {
+            /**
+             * Format: binary
+             * @description A collection tarball (.tar.gz) or a .tar.gz/.zip of a roles directory.
+             */
+            file: string;
+        };
+        ImportReport: {
+            imported: components["schemas"]["ImportedScript"][];
+            updated: components["schemas"]["ImportedScript"][];
+            skipped: components["schemas"]["SkippedRole"][];
+        };
         ImportResult: {
             created: number;
             updated: number;
             errors: {
                 [key: string]: unknown;
             }[];
+        };
+        ImportedScript: {
+            role: string;
+            id: number;
+            name: string;
+            version: number | null;
         };
         JobTemplate: {
             readonly id: number;
@@ -1419,7 +2000,8 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
-            readonly perms: string;
+            /** @description Actions the requesting user may do: view, change, delete, execute. */
+            readonly perms: string[];
         };
         JobTemplateRequest: {
             name: string;
@@ -1485,12 +2067,76 @@ export interface components {
          * @enum {string}
          */
         ModeEnum: "push" | "fetch";
+        NotificationDelivery: {
+            readonly id: number;
+            readonly rule: number;
+            readonly execution: number | null;
+            readonly schedule_run: number | null;
+            readonly event: string;
+            readonly is_test: boolean;
+            readonly status: components["schemas"]["NotificationDeliveryStatusEnum"];
+            readonly response_code: number | null;
+            readonly error: string;
+            readonly duration_ms: number;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        /**
+         * @description * `sent` - Sent
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        NotificationDeliveryStatusEnum: "sent" | "failed";
+        /** @description A notification rule; the webhook secret is write-only (the mask keeps it). */
+        NotificationRule: {
+            readonly id: number;
+            name: string;
+            schedule?: number | null;
+            plan?: number | null;
+            notify_on?: components["schemas"]["NotifyOnEnum"];
+            channel: components["schemas"]["ChannelEnum"];
+            webhook_url?: string;
+            readonly has_webhook_secret: boolean;
+            email_to?: string[];
+            enabled?: boolean;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+            /** @description Actions the requesting user may do: view, change, delete, execute. */
+            readonly perms: string[];
+        };
+        /** @description A notification rule; the webhook secret is write-only (the mask keeps it). */
+        NotificationRuleRequest: {
+            name: string;
+            schedule?: number | null;
+            plan?: number | null;
+            notify_on?: components["schemas"]["NotifyOnEnum"];
+            channel: components["schemas"]["ChannelEnum"];
+            webhook_url?: string;
+            webhook_secret?: string;
+            email_to?: string[];
+            enabled?: boolean;
+        };
+        /**
+         * @description * `failure` - On failure
+         *     * `success` - On success
+         *     * `always` - Always
+         * @enum {string}
+         */
+        NotifyOnEnum: "failure" | "success" | "always";
         /**
          * @description * `linux` - Linux
          *     * `windows` - Windows
          * @enum {string}
          */
         OsTypeEnum: "linux" | "windows";
+        /**
+         * @description * `skip` - Skip while the previous run is still running
+         *     * `queue` - Queue behind the previous run
+         * @enum {string}
+         */
+        OverlapPolicyEnum: "skip" | "queue";
         PaginatedAccountList: {
             /** @example 123 */
             count: number;
@@ -1520,6 +2166,36 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["AuditLog"][];
+        };
+        PaginatedCloudAccountList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["CloudAccount"][];
+        };
+        PaginatedCloudSyncList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["CloudSync"][];
         };
         PaginatedDangerousRuleList: {
             /** @example 123 */
@@ -1626,6 +2302,66 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["JobTemplate"][];
         };
+        PaginatedNotificationDeliveryList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["NotificationDelivery"][];
+        };
+        PaginatedNotificationRuleList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["NotificationRule"][];
+        };
+        PaginatedScheduleList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Schedule"][];
+        };
+        PaginatedScheduleRunList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["ScheduleRun"][];
+        };
         PaginatedScriptListList: {
             /** @example 123 */
             count: number;
@@ -1684,9 +2420,23 @@ export interface components {
             become_password?: string;
             description?: string;
         };
+        PatchedCloudAccountRequest: {
+            name?: string;
+            provider?: components["schemas"]["ProviderEnum"];
+            access_key_id?: string;
+            /** @description Write-only; empty keeps the stored secret. */
+            secret?: string;
+            regions?: string[];
+            filters?: unknown;
+            endpoint?: string;
+            account?: number | null;
+            group?: number | null;
+            sync_interval?: number;
+            description?: string;
+        };
         PatchedDangerousRuleRequest: {
             pattern?: string;
-            script_types?: components["schemas"]["ScriptTypesEnum"][];
+            script_types?: components["schemas"]["ScriptTypeEnum"][];
             action?: components["schemas"]["DangerousRuleActionEnum"];
             description?: string;
             enabled?: boolean;
@@ -1724,6 +2474,43 @@ export interface components {
             account?: number | null;
             variables?: components["schemas"]["VariableRequest"][];
             steps?: components["schemas"]["StepRequest"][];
+        };
+        /** @description A notification rule; the webhook secret is write-only (the mask keeps it). */
+        PatchedNotificationRuleRequest: {
+            name?: string;
+            schedule?: number | null;
+            plan?: number | null;
+            notify_on?: components["schemas"]["NotifyOnEnum"];
+            channel?: components["schemas"]["ChannelEnum"];
+            webhook_url?: string;
+            webhook_secret?: string;
+            email_to?: string[];
+            enabled?: boolean;
+        };
+        /** @description A schedule in and out; secret variables/parameters read back as the mask. */
+        PatchedScheduleRequest: {
+            name?: string;
+            description?: string;
+            cron_expression?: string;
+            /** @default UTC */
+            timezone: string;
+            enabled?: boolean;
+            target_kind?: components["schemas"]["TargetKindEnum"];
+            plan?: number | null;
+            variables?: unknown;
+            script?: number | null;
+            script_version?: number | null;
+            script_content?: string;
+            script_type?: components["schemas"]["ScriptTypeEnum"];
+            parameters?: unknown;
+            target_hosts?: number[];
+            target_groups?: number[];
+            account?: number | null;
+            timeout?: number | null;
+            concurrency?: number | null;
+            retry_count?: number;
+            retry_delay_seconds?: number;
+            overlap_policy?: components["schemas"]["OverlapPolicyEnum"];
         };
         PatchedScriptTemplateRequest: {
             name?: string;
@@ -1783,6 +2570,13 @@ export interface components {
             target_hosts?: number[];
             target_groups?: number[];
         };
+        /**
+         * @description * `aliyun` - Aliyun ECS
+         *     * `tencent` - Tencent Cloud CVM
+         *     * `aws` - AWS EC2
+         * @enum {string}
+         */
+        ProviderEnum: "aliyun" | "tencent" | "aws";
         QuickScriptRequest: {
             target_host_ids?: number[];
             target_group_ids?: number[];
@@ -1809,6 +2603,119 @@ export interface components {
         RollbackRequest: {
             version: number;
         };
+        RunExecution: {
+            id: number;
+            name: string;
+            status: string;
+            /** Format: date-time */
+            started_at: string | null;
+            /** Format: date-time */
+            finished_at: string | null;
+        };
+        /** @description A schedule in and out; secret variables/parameters read back as the mask. */
+        Schedule: {
+            readonly id: number;
+            name: string;
+            description?: string;
+            cron_expression: string;
+            /** @default UTC */
+            timezone: string;
+            enabled?: boolean;
+            target_kind?: components["schemas"]["TargetKindEnum"];
+            plan?: number | null;
+            readonly plan_name: string;
+            variables?: unknown;
+            script?: number | null;
+            readonly script_name: string;
+            script_version?: number | null;
+            script_content?: string;
+            script_type?: components["schemas"]["ScriptTypeEnum"];
+            parameters?: unknown;
+            target_hosts?: number[];
+            target_groups?: number[];
+            account?: number | null;
+            timeout?: number | null;
+            concurrency?: number | null;
+            retry_count?: number;
+            retry_delay_seconds?: number;
+            overlap_policy?: components["schemas"]["OverlapPolicyEnum"];
+            readonly cron_description: string;
+            readonly next_runs: string[];
+            /** Format: date-time */
+            readonly last_run_at: string | null;
+            readonly created_by: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+            /** @description Actions the requesting user may do: view, change, delete, execute. */
+            readonly perms: string[];
+        };
+        /** @description A schedule in and out; secret variables/parameters read back as the mask. */
+        ScheduleRequest: {
+            name: string;
+            description?: string;
+            cron_expression: string;
+            /** @default UTC */
+            timezone: string;
+            enabled?: boolean;
+            target_kind?: components["schemas"]["TargetKindEnum"];
+            plan?: number | null;
+            variables?: unknown;
+            script?: number | null;
+            script_version?: number | null;
+            script_content?: string;
+            script_type?: components["schemas"]["ScriptTypeEnum"];
+            parameters?: unknown;
+            target_hosts?: number[];
+            target_groups?: number[];
+            account?: number | null;
+            timeout?: number | null;
+            concurrency?: number | null;
+            retry_count?: number;
+            retry_delay_seconds?: number;
+            overlap_policy?: components["schemas"]["OverlapPolicyEnum"];
+        };
+        ScheduleRun: {
+            readonly id: number;
+            readonly schedule: number;
+            readonly trigger: components["schemas"]["ScheduleRunTriggerEnum"];
+            readonly attempt: number;
+            readonly retry_of: number | null;
+            readonly status: components["schemas"]["ScheduleRunStatusEnum"];
+            /** Format: date-time */
+            readonly scheduled_for: string | null;
+            readonly message: string;
+            readonly execution: components["schemas"]["RunExecution"] | null;
+            readonly execution_status: string;
+            readonly triggered_by: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+        };
+        /**
+         * @description * `queued` - Queued behind a running run
+         *     * `skipped` - Skipped (overlap)
+         *     * `missed` - Missed (scheduler was down)
+         *     * `error` - Could not launch
+         *     * `running` - Running
+         *     * `success` - Success
+         *     * `failed` - Failed
+         *     * `partial` - Partially failed
+         *     * `stopped` - Stopped
+         *     * `timeout` - Timed out
+         *     * `unreachable` - Unreachable
+         * @enum {string}
+         */
+        ScheduleRunStatusEnum: "queued" | "skipped" | "missed" | "error" | "running" | "success" | "failed" | "partial" | "stopped" | "timeout" | "unreachable";
+        /**
+         * @description * `cron` - Cron
+         *     * `manual` - Run now
+         *     * `retry` - Retry
+         * @enum {string}
+         */
+        ScheduleRunTriggerEnum: "cron" | "manual" | "retry";
         /** @description The list view leaves out content to keep pages small. */
         ScriptList: {
             readonly id: number;
@@ -1826,7 +2733,8 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
-            readonly perms: string;
+            /** @description Actions the requesting user may do: view, change, delete, execute. */
+            readonly perms: string[];
         };
         ScriptTemplate: {
             readonly id: number;
@@ -1845,7 +2753,8 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
-            readonly perms: string;
+            /** @description Actions the requesting user may do: view, change, delete, execute. */
+            readonly perms: string[];
         };
         ScriptTemplateRequest: {
             name: string;
@@ -1866,15 +2775,6 @@ export interface components {
          * @enum {string}
          */
         ScriptTypeEnum: "shell" | "python" | "powershell" | "perl" | "batch";
-        /**
-         * @description * `shell` - Shell
-         *     * `python` - Python
-         *     * `powershell` - PowerShell
-         *     * `perl` - Perl
-         *     * `batch` - Batch
-         * @enum {string}
-         */
-        ScriptTypesEnum: "shell" | "python" | "powershell" | "perl" | "batch";
         ScriptVersion: {
             readonly id: number;
             /** Format: int64 */
@@ -1882,11 +2782,17 @@ export interface components {
             content: string;
             parameters?: unknown;
             comment?: string;
-            status?: components["schemas"]["Status18dEnum"];
+            status?: components["schemas"]["ScriptVersionStatusEnum"];
             readonly created_by_name: string;
             /** Format: date-time */
             readonly created_at: string;
         };
+        /**
+         * @description * `online` - Online
+         *     * `offline` - Offline
+         * @enum {string}
+         */
+        ScriptVersionStatusEnum: "online" | "offline";
         Setting: {
             readonly key: string;
             readonly value: unknown;
@@ -1897,6 +2803,10 @@ export interface components {
             readonly maximum: number | null;
             readonly choices: string[];
         };
+        SkippedRole: {
+            role: string;
+            reason: string;
+        };
         /**
          * @description * `manual` - Manual
          *     * `aliyun` - Aliyun ECS
@@ -1905,25 +2815,25 @@ export interface components {
          * @enum {string}
          */
         SourceEnum: "manual" | "aliyun" | "tencent" | "aws";
-        /**
-         * @description * `online` - Online
-         *     * `offline` - Offline
-         * @enum {string}
-         */
-        Status18dEnum: "online" | "offline";
-        /**
-         * @description * `pending` - Pending
-         *     * `running` - Running
-         *     * `paused` - Paused
-         *     * `success` - Success
-         *     * `failed` - Failed
-         *     * `partial` - Partially failed
-         *     * `stopped` - Stopped
-         *     * `timeout` - Timed out
-         *     * `unreachable` - Unreachable
-         * @enum {string}
-         */
-        Status4a7Enum: "pending" | "running" | "paused" | "success" | "failed" | "partial" | "stopped" | "timeout" | "unreachable";
+        Stats: {
+            range: {
+                [key: string]: unknown;
+            };
+            counts: {
+                [key: string]: unknown;
+            };
+            executions: {
+                [key: string]: unknown;
+            };
+            trend: components["schemas"]["TrendPoint"][];
+            top_failing: {
+                [key: string]: unknown;
+            };
+            recent: {
+                [key: string]: unknown;
+            };
+            cached: boolean;
+        };
         Step: {
             id?: number;
             /** Format: int64 */
@@ -1947,6 +2857,11 @@ export interface components {
             source_files?: string[];
             destination?: string;
             fetch_path?: string;
+            /** Format: uuid */
+            playbook_file?: string | null;
+            playbook_url?: string;
+            playbook_ref?: string;
+            playbook_path?: string;
         };
         StepRequest: {
             id?: number;
@@ -1971,14 +2886,36 @@ export interface components {
             source_files?: string[];
             destination?: string;
             fetch_path?: string;
+            /** Format: uuid */
+            playbook_file?: string | null;
+            playbook_url?: string;
+            playbook_ref?: string;
+            playbook_path?: string;
         };
         /**
          * @description * `script` - Run script
          *     * `file_push` - Push files
          *     * `file_fetch` - Fetch files
+         *     * `playbook` - Run a playbook
          * @enum {string}
          */
-        StepTypeEnum: "script" | "file_push" | "file_fetch";
+        StepTypeEnum: "script" | "file_push" | "file_fetch" | "playbook";
+        /**
+         * @description * `plan` - Execution plan
+         *     * `script` - Script
+         * @enum {string}
+         */
+        TargetKindEnum: "plan" | "script";
+        TrendPoint: {
+            /** Format: date */
+            date: string;
+            total: number;
+            success: number;
+            failed: number;
+            finished: number;
+            /** Format: double */
+            success_rate: number | null;
+        };
         Upload: {
             /** Format: uri */
             file: string;
@@ -2064,7 +3001,7 @@ export interface components {
             required?: boolean;
         };
         VersionStatusRequest: {
-            status: components["schemas"]["Status18dEnum"];
+            status: components["schemas"]["ScriptVersionStatusEnum"];
         };
     };
     responses: never;
@@ -2084,7 +3021,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description No response body */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2095,7 +3031,7 @@ export interface operations {
                         message: string;
                         /** @enum {boolean} */
                         success: true;
-                        content: unknown;
+                        content: components["schemas"]["Captcha"];
                     };
                 };
             };
@@ -2891,17 +3827,181 @@ export interface operations {
             };
         };
     };
+    dashboard_health_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["Health"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    dashboard_stats_retrieve: {
+        parameters: {
+            query?: {
+                days?: number;
+                end?: string;
+                start?: string;
+                /** @description IANA zone for day boundaries (default TIME_ZONE). */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["Stats"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    dashboard_trend_list: {
+        parameters: {
+            query?: {
+                days?: number;
+                end?: string;
+                start?: string;
+                /** @description IANA zone for day boundaries (default TIME_ZONE). */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["TrendPoint"][];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
     executor_execution_records_list: {
         parameters: {
             query?: {
+                created_after?: string;
+                created_before?: string;
+                created_by?: number;
+                /**
+                 * @description * `quick_script` - Quick script
+                 *     * `quick_file` - Quick file transfer
+                 *     * `plan` - Execution plan
+                 *     * `schedule` - Scheduled
+                 *     * `connection_test` - Connection test
+                 */
+                kind?: ("connection_test" | "plan" | "quick_file" | "quick_script" | "schedule")[];
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
                 /** @description A page number within the paginated result set. */
                 page?: number;
                 /** @description Number of results to return per page. */
                 page_size?: number;
+                plan?: number;
+                script?: number;
                 /** @description A search term. */
                 search?: string;
+                /**
+                 * @description * `pending` - Pending
+                 *     * `running` - Running
+                 *     * `paused` - Paused
+                 *     * `success` - Success
+                 *     * `failed` - Failed
+                 *     * `partial` - Partially failed
+                 *     * `stopped` - Stopped
+                 *     * `timeout` - Timed out
+                 *     * `unreachable` - Unreachable
+                 */
+                status?: ("failed" | "partial" | "paused" | "pending" | "running" | "stopped" | "success" | "timeout" | "unreachable")[];
+                template?: number;
             };
             header?: never;
             path?: never;
@@ -4006,6 +5106,458 @@ export interface operations {
             };
         };
     };
+    hosts_cloud_accounts_list: {
+        parameters: {
+            query?: {
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /**
+                 * @description * `aliyun` - Aliyun ECS
+                 *     * `tencent` - Tencent Cloud CVM
+                 *     * `aws` - AWS EC2
+                 */
+                provider?: "aliyun" | "aws" | "tencent";
+                /** @description A search term. */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["PaginatedCloudAccountList"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    hosts_cloud_accounts_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CloudAccountRequest"];
+                "multipart/form-data": components["schemas"]["CloudAccountRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["CloudAccountRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["CloudAccount"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    hosts_cloud_accounts_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["CloudAccount"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    hosts_cloud_accounts_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CloudAccountRequest"];
+                "multipart/form-data": components["schemas"]["CloudAccountRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["CloudAccountRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["CloudAccount"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    hosts_cloud_accounts_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    hosts_cloud_accounts_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedCloudAccountRequest"];
+                "multipart/form-data": components["schemas"]["PatchedCloudAccountRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedCloudAccountRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["CloudAccount"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    hosts_cloud_accounts_test_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["CloudAccountCheck"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    hosts_cloud_syncs_list: {
+        parameters: {
+            query?: {
+                cloud_account?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /**
+                 * @description * `aliyun` - Aliyun ECS
+                 *     * `tencent` - Tencent Cloud CVM
+                 *     * `aws` - AWS EC2
+                 */
+                provider?: "aliyun" | "aws" | "tencent";
+                /** @description A search term. */
+                search?: string;
+                /**
+                 * @description * `pending` - Pending
+                 *     * `running` - Running
+                 *     * `success` - Success
+                 *     * `failed` - Failed
+                 */
+                status?: "failed" | "pending" | "running" | "success";
+                /**
+                 * @description * `manual` - Manual
+                 *     * `schedule` - Schedule
+                 */
+                trigger?: "manual" | "schedule";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["PaginatedCloudSyncList"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    hosts_cloud_syncs_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["CloudSync"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
     hosts_groups_list: {
         parameters: {
             query?: {
@@ -4345,23 +5897,25 @@ export interface operations {
             };
         };
     };
-    hosts_test_connection_create: {
+    hosts_sync_cloud_hosts_create: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Seconds (0-120) to wait for the sync to finish before answering. */
+                wait?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["ConnectionTestRequest"];
-                "multipart/form-data": components["schemas"]["ConnectionTestRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ConnectionTestRequest"];
+                "application/json": components["schemas"]["CloudSyncRequestRequest"];
+                "multipart/form-data": components["schemas"]["CloudSyncRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["CloudSyncRequestRequest"];
             };
         };
         responses: {
-            /** @description No response body */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4371,7 +5925,7 @@ export interface operations {
                         message: string;
                         /** @enum {boolean} */
                         success: true;
-                        content: unknown;
+                        content: components["schemas"]["CloudSync"];
                     };
                 };
             };
@@ -4394,7 +5948,55 @@ export interface operations {
             };
         };
     };
-    permissions_retrieve: {
+    hosts_test_connection_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConnectionTestRequest"];
+                "multipart/form-data": components["schemas"]["ConnectionTestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ConnectionTestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["ConnectionTestResult"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    permissions_list: {
         parameters: {
             query: {
                 object_id: number;
@@ -4406,7 +6008,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description No response body */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4417,7 +6018,7 @@ export interface operations {
                         message: string;
                         /** @enum {boolean} */
                         success: true;
-                        content: unknown;
+                        content: components["schemas"]["Holders"][];
                     };
                 };
             };
@@ -4443,6 +6044,27 @@ export interface operations {
     permissions_audit_logs_list: {
         parameters: {
             query?: {
+                /**
+                 * @description * `create` - Create
+                 *     * `update` - Update
+                 *     * `delete` - Delete
+                 *     * `login` - Login
+                 *     * `login_failed` - Login failed
+                 *     * `logout` - Logout
+                 *     * `execute` - Execute
+                 *     * `control` - Control execution
+                 *     * `grant` - Grant permission
+                 *     * `revoke` - Revoke permission
+                 *     * `sync` - Sync
+                 *     * `import` - Import
+                 *     * `export` - Export
+                 */
+                action?: ("control" | "create" | "delete" | "execute" | "export" | "grant" | "import" | "login" | "login_failed" | "logout" | "revoke" | "sync" | "update")[];
+                actor?: number;
+                created_after?: string;
+                created_before?: string;
+                object_id?: string;
+                object_type?: string;
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
                 /** @description A page number within the paginated result set. */
@@ -4451,6 +6073,7 @@ export interface operations {
                 page_size?: number;
                 /** @description A search term. */
                 search?: string;
+                username?: string;
             };
             header?: never;
             path?: never;
@@ -4550,7 +6173,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description No response body */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4561,7 +6183,7 @@ export interface operations {
                         message: string;
                         /** @enum {boolean} */
                         success: true;
-                        content: unknown;
+                        content: components["schemas"]["Holders"];
                     };
                 };
             };
@@ -4599,7 +6221,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description No response body */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4610,7 +6231,7 @@ export interface operations {
                         message: string;
                         /** @enum {boolean} */
                         success: true;
-                        content: unknown;
+                        content: components["schemas"]["Holders"];
                     };
                 };
             };
@@ -4705,6 +6326,972 @@ export interface operations {
                         /** @enum {boolean} */
                         success: true;
                         content: components["schemas"]["LaunchResult"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    scheduler_list: {
+        parameters: {
+            query?: {
+                enabled?: boolean;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /**
+                 * @description * `skip` - Skip while the previous run is still running
+                 *     * `queue` - Queue behind the previous run
+                 */
+                overlap_policy?: "queue" | "skip";
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                plan?: number;
+                script?: number;
+                /** @description A search term. */
+                search?: string;
+                /**
+                 * @description * `plan` - Execution plan
+                 *     * `script` - Script
+                 */
+                target_kind?: "plan" | "script";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["PaginatedScheduleList"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    scheduler_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleRequest"];
+                "multipart/form-data": components["schemas"]["ScheduleRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ScheduleRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["Schedule"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    scheduler_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["Schedule"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    scheduler_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleRequest"];
+                "multipart/form-data": components["schemas"]["ScheduleRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ScheduleRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["Schedule"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    scheduler_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    scheduler_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedScheduleRequest"];
+                "multipart/form-data": components["schemas"]["PatchedScheduleRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedScheduleRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["Schedule"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    scheduler_disable_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["Schedule"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    scheduler_enable_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnabledRequest"];
+                "multipart/form-data": components["schemas"]["EnabledRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["EnabledRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["Schedule"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    scheduler_history_list: {
+        parameters: {
+            query?: {
+                enabled?: boolean;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /**
+                 * @description * `skip` - Skip while the previous run is still running
+                 *     * `queue` - Queue behind the previous run
+                 */
+                overlap_policy?: "queue" | "skip";
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                plan?: number;
+                script?: number;
+                /** @description A search term. */
+                search?: string;
+                /**
+                 * @description * `plan` - Execution plan
+                 *     * `script` - Script
+                 */
+                target_kind?: "plan" | "script";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["PaginatedScheduleRunList"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    scheduler_run_now_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["ScheduleRun"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    scheduler_notifications_list: {
+        parameters: {
+            query?: {
+                /**
+                 * @description * `webhook` - Webhook
+                 *     * `email` - Email
+                 */
+                channel?: "email" | "webhook";
+                enabled?: boolean;
+                /**
+                 * @description * `failure` - On failure
+                 *     * `success` - On success
+                 *     * `always` - Always
+                 */
+                notify_on?: "always" | "failure" | "success";
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                plan?: number;
+                schedule?: number;
+                /** @description A search term. */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["PaginatedNotificationRuleList"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    scheduler_notifications_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationRuleRequest"];
+                "multipart/form-data": components["schemas"]["NotificationRuleRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["NotificationRuleRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["NotificationRule"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    scheduler_notifications_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["NotificationRule"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    scheduler_notifications_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationRuleRequest"];
+                "multipart/form-data": components["schemas"]["NotificationRuleRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["NotificationRuleRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["NotificationRule"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    scheduler_notifications_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    scheduler_notifications_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedNotificationRuleRequest"];
+                "multipart/form-data": components["schemas"]["PatchedNotificationRuleRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedNotificationRuleRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["NotificationRule"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    scheduler_notifications_deliveries_list: {
+        parameters: {
+            query?: {
+                /**
+                 * @description * `webhook` - Webhook
+                 *     * `email` - Email
+                 */
+                channel?: "email" | "webhook";
+                enabled?: boolean;
+                /**
+                 * @description * `failure` - On failure
+                 *     * `success` - On success
+                 *     * `always` - Always
+                 */
+                notify_on?: "always" | "failure" | "success";
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                plan?: number;
+                schedule?: number;
+                /** @description A search term. */
+                search?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["PaginatedNotificationDeliveryList"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    scheduler_notifications_test_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["NotificationDelivery"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    scheduler_preview_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CronPreviewRequest"];
+                "multipart/form-data": components["schemas"]["CronPreviewRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["CronPreviewRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["CronPreviewResult"];
                     };
                 };
             };
@@ -5603,6 +8190,104 @@ export interface operations {
                         /** @enum {boolean} */
                         success: true;
                         content: components["schemas"]["DangerousRule"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    script_templates_export_collection_retrieve: {
+        parameters: {
+            query: {
+                category?: string;
+                /** @description Comma-separated script ids. */
+                ids?: string;
+                /** @description Lowercase letters, digits and underscores, starting with a letter (2-64). */
+                name: string;
+                /** @description Lowercase letters, digits and underscores, starting with a letter (2-64). */
+                namespace: string;
+                tag?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/gzip": string;
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    script_templates_import_collection_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ImportCollectionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["ImportReport"];
                     };
                 };
             };

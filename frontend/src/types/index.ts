@@ -45,17 +45,57 @@ export interface SyncPreview { added_steps: unknown[]; removed_steps: unknown[];
 export type ExecutionStarted = S['LaunchResult']
 export interface ExecutionSummary { total?: number; success?: number; failed?: number; unreachable?: number; timeout?: number; stopped?: number }
 export type ExecutionRecord = Refine<S['ExecutionList'], { summary: ExecutionSummary; success_rate: number | null; duration: number | null; status: ExecutionStatus }>
-export type ExecutionStatus = S['Status4a7Enum']
+export type ExecutionStatus = S['ExecutionStatusEnum']
 export type ExecutionHostResult = S['HostResult']
 export type ExecutionStep = S['ExecutionStep']
 export interface ResultGroup { step?: number; status: string; rc: number | null; count?: number; output: string; hosts: string[] }
 export type ExecutionDetail = Refine<S['ExecutionDetail'], { summary: ExecutionSummary; success_rate: number | null; duration: number | null; status: ExecutionStatus; result_groups: ResultGroup[] }>
 export interface ExecutionLogs { host?: string; offset: number; next_offset: number | null; text: string; eof?: boolean }
-export interface Schedule { id: number; name: string; cron_expression: string; timezone: string; enabled: boolean; plan: number | null; plan_name?: string; description?: string; next_run_at?: string | null; last_run_at?: string | null; perms?: string[] }
-export interface SchedulePreview { description: string; next_runs: string[] }
+export type Schedule = Refine<S['Schedule'], { variables: Record<string, unknown>; parameters: Record<string, unknown> }>
+export type ScheduleInput = Omit<S['ScheduleRequest'], 'variables' | 'parameters'> & { variables?: Record<string, unknown>; parameters?: Record<string, unknown> }
+export type SchedulePreview = S['CronPreviewResult']
+export type ScheduleRun = S['ScheduleRun']
+export type ScheduleRunStatus = S['ScheduleRunStatusEnum']
+export type NotificationRule = S['NotificationRule']
+export type NotificationRuleInput = S['NotificationRuleRequest']
+export type NotificationDelivery = S['NotificationDelivery']
+export type OverlapPolicy = S['OverlapPolicyEnum']
+export type NotifyOn = S['NotifyOnEnum']
+
+export type CloudProvider = S['ProviderEnum']
+export interface CloudFilters { status?: string; tags?: Record<string, string>; vpc_id?: string; name?: string }
+export type CloudAccount = Refine<S['CloudAccount'], { filters: CloudFilters; regions: string[] }>
+export type CloudAccountInput = Omit<S['CloudAccountRequest'], 'filters'> & { filters?: CloudFilters }
+export type CloudAccountCheck = S['CloudAccountCheck']
+export type CloudSyncStatus = S['CloudSyncStatusEnum']
+export interface CloudSyncSummary {
+  created?: number; updated?: number; marked_missing?: number; unchanged?: number; total?: number
+  errors?: unknown[]; regions?: string[]
+}
+export type CloudSync = Refine<S['CloudSync'], { summary: CloudSyncSummary | null; request: Record<string, unknown> | null }>
+export type CloudSyncInput = Omit<S['CloudSyncRequestRequest'], 'filters'> & { filters?: CloudFilters }
+
 export type AuditLog = S['AuditLog']
 export type SystemSetting = S['Setting']
-export type DashboardStats = Record<string, unknown>
+export type TrendPoint = S['TrendPoint']
+export interface FailingItem { id?: number; name?: string; host_name?: string; failures: number }
+export interface RecentExecution { id: number; name: string; kind: string; status: string; created_at: string; finished_at: string | null; created_by__username: string | null }
+export interface RecentAudit { id: number; username: string; action: string; object_type: string; object_id: string; object_repr: string; created_at: string }
+export interface DashboardStats {
+  range: { start: string; end: string; tz: string }
+  counts: {
+    hosts: { total: number; by_status: Partial<Record<HostStatus, number>> }
+    scripts: number; templates: number; plans: number
+    schedules: { total: number; enabled: number }
+  }
+  executions: { total: number; by_status: Record<string, number>; success_rate: number | null }
+  trend: TrendPoint[]
+  top_failing: { templates: FailingItem[]; scripts: FailingItem[]; plans: FailingItem[]; hosts: FailingItem[] }
+  recent: { executions: RecentExecution[]; audit_events: RecentAudit[] }
+  cached: boolean
+}
+export interface HealthPart { ok: boolean; ms?: number; error?: string; [k: string]: unknown }
+export interface SystemHealth { healthy: boolean; parts: Record<string, HealthPart> }
 
 /** Object permissions carried in `perms`. */
 export type ObjectPerm = 'view' | 'change' | 'delete' | 'execute'
