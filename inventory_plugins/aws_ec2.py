@@ -4,18 +4,15 @@
 
 Besides the Ansible plugin this file exposes ``fetch_instances(options) -> list[dict]``, a plain
 function the hub's cloud sync loads by file path and calls without Ansible's inventory machinery.
-Only the SDKs and ansible are imported at module level so that loading it by path just works.
+Only the SDKs and ansible are imported at module level so that loading it by path just works;
+the code all OPS Job cloud plugins share is in __cloud_common.py, which must sit beside this file.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import importlib.util
 import os
-import re
-
-from ansible.errors import AnsibleError
-from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
-from ansible.utils.vars import combine_vars
+import sys
 
 try:
     import boto3
@@ -212,134 +209,44 @@ STATES = {
 }
 
 
-class CloudInventoryError(AnsibleError):
-    """Raised for every failure; ``kind`` is one of auth, endpoint, config, api and ``code`` is
-    the provider's error code when there is one."""
-
-    def __init__(self, message: str, kind: str = "api", code: str | None = None) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.code = code
+_COMMON_MODULE = "_opsjob_cloud_inventory_common"
 
 
-def short_network_error(text) -> str:
-    """The useful tail of a connection error (no URLs with signed query strings)."""
-    text = str(text)
-    found = re.search(
-        r"(\[Errno -?\d+\][^'\")]*|timed out|Name or service not known|"
-        r"Temporary failure in name resolution|No route to host|SSL[^'\")]*)",
-        text,
-    )
-    if found:
-        return found.group(1).strip()
-    return re.sub(r"\?\S*", "", text)[:300]
+def _load_common():
+    """__cloud_common.py beside this file, loaded by path (the plugins are not a package) and
+    kept in sys.modules: every plugin and the hub share it, and so one CloudInventoryError."""
+    path = os.path.join(os.path.dirname(os.path.realpath(__file__)), "__cloud_common.py")
+    module = sys.modules.get(_COMMON_MODULE)
+    if getattr(module, "__file__", None) != path:
+        spec = importlib.util.spec_from_file_location(_COMMON_MODULE, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[_COMMON_MODULE] = module
+    return module
 
 
 # ---------------------------------------------------------------------------------------------
-# options and filters (the same helpers live in every OPS Job cloud plugin)
+# errors, options and filters: __cloud_common.py, with this plugin's settings
 # ---------------------------------------------------------------------------------------------
-def _as_list(value) -> list:
-    if value is None or value == "":
-        return []
-    if isinstance(value, (list, tuple, set)):
-        return [v for v in value if v is not None and v != ""]
-    return [value]
+_common = _load_common()
+CloudInventoryError = _common.CloudInventoryError
+short_network_error = _common.short_network_error
+record_matches = _common.record_matches
+pick_address = _common.pick_address
 
 
 def resolve_options(options: dict | None) -> dict:
     """Defaults + environment fallbacks for options not given (or given as None)."""
-    resolved = dict(OPTION_DEFAULTS)
-    for key, value in (options or {}).items():
-        key = OPTION_SYNONYMS.get(key, key)
-        if value is not None:
-            resolved[key] = value
-    for key, names in ENV_FALLBACKS.items():
-        if not resolved.get(key):
-            resolved[key] = next((os.environ[n] for n in names if os.environ.get(n)), None)
-    return resolved
+    return _common.resolve_options(options, OPTION_DEFAULTS, ENV_FALLBACKS, OPTION_SYNONYMS)
 
 
 def normalise_filters(filters) -> dict:
     """Turn the user's ``filters`` mapping into sets/dicts the matcher and the API calls use."""
-    filters = dict(filters or {})
-    unknown = set(filters) - {"status", "state", "tags", "vpc_id", "name"}
-    if unknown:
-        raise CloudInventoryError(
-            f"{LABEL}: unknown filter(s) {', '.join(sorted(unknown))}; "
-            "supported: status, tags, vpc_id, name",
-            kind="config",
-        )
-    tags: dict[str, str | None] = {}
-    raw_tags = filters.get("tags") or {}
-    if isinstance(raw_tags, dict):
-        items = list(raw_tags.items())
-    else:
-        items = []
-        for entry in _as_list(raw_tags):
-            key, sep, value = str(entry).partition("=")
-            items.append((key, value if sep else None))
-    for key, value in items:
-        tags[str(key)] = None if value in (None, "", "*") else str(value)
-    status = _as_list(filters.get("status")) + _as_list(filters.get("state"))
-    return {
-        "status": {str(s).lower() for s in status},
-        "tags": tags,
-        "vpc_id": {str(v) for v in _as_list(filters.get("vpc_id"))},
-        "name": [str(n) for n in _as_list(filters.get("name"))],
-    }
-
-
-def _is_glob(value: str) -> bool:
-    return any(ch in value for ch in "*?[")
-
-
-def record_matches(record: dict, flt: dict) -> bool:
-    if flt["status"] and not (
-        {str(record["cloud_status"]).lower(), record["cloud_state"]} & flt["status"]
-    ):
-        return False
-    if flt["vpc_id"] and record["cloud_vpc_id"] not in flt["vpc_id"]:
-        return False
-    if flt["name"] and not any(
-        fnmatch.fnmatchcase(record["cloud_instance_name"] or "", pattern) for pattern in flt["name"]
-    ):
-        return False
-    tags = record["cloud_tags"]
-    for key, pattern in flt["tags"].items():
-        if key not in tags:
-            return False
-        if pattern is not None and not fnmatch.fnmatchcase(str(tags[key] or ""), pattern):
-            return False
-    return True
-
-
-def pick_address(record: dict, address: str) -> str | None:
-    chosen = {
-        "private_ip": record["cloud_private_ip"],
-        "public_ip": record["cloud_public_ip"],
-        "hostname": record["cloud_hostname"],
-    }.get(address)
-    return chosen or record["cloud_private_ip"] or record["cloud_public_ip"]
+    return _common.normalise_filters(filters, LABEL)
 
 
 def pick_hostname(record: dict, preferences) -> str:
-    sources = {
-        "instance_id": "cloud_instance_id",
-        "instance_name": "cloud_instance_name",
-        "hostname": "cloud_hostname",
-        "private_ip": "cloud_private_ip",
-        "public_ip": "cloud_public_ip",
-    }
-    for preference in _as_list(preferences):
-        if preference not in sources:
-            raise CloudInventoryError(
-                f"{LABEL}: unknown hostnames entry {preference!r}; use one of {', '.join(sources)}",
-                kind="config",
-            )
-        value = record.get(sources[preference])
-        if value:
-            return str(value)
-    return str(record["cloud_instance_id"])
+    return _common.pick_hostname(record, preferences, LABEL)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -417,7 +324,7 @@ def _translate(exc: Exception, opts: dict, region: str, action: str) -> CloudInv
 
 
 def list_regions(opts: dict, session=None) -> list[str]:
-    explicit = [str(r) for r in _as_list(opts.get("regions"))]
+    explicit = [str(r) for r in _common.as_list(opts.get("regions"))]
     if explicit and "all" not in explicit:
         return explicit
     session = session or _session(opts)
@@ -534,69 +441,17 @@ def fetch_instances(options: dict | None = None) -> list[dict]:
     opts = resolve_options(options)
     flt = normalise_filters(opts["filters"])
     session = _session(opts)
-    records: list[dict] = []
-    seen: set[str] = set()
-    for region in list_regions(opts, session):
-        for record in _describe_region(session, opts, flt, region):
-            if record["cloud_instance_id"] in seen or not record_matches(record, flt):
-                continue
-            seen.add(record["cloud_instance_id"])
-            records.append(record)
-    return records
+    return _common.matching_records(
+        (_describe_region(session, opts, flt, region) for region in list_regions(opts, session)),
+        flt,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Ansible plugin
 # ---------------------------------------------------------------------------------------------
-class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+class InventoryModule(_common.CloudInventoryPlugin):
     NAME = PLUGIN_NAME
-
-    def verify_file(self, path):
-        return super().verify_file(path) and path.endswith(
-            (f"{PLUGIN_NAME}.yml", f"{PLUGIN_NAME}.yaml")
-        )
-
-    def parse(self, inventory, loader, path, cache=True):
-        super().parse(inventory, loader, path, cache=cache)
-        self._read_config_data(path)
-        options = {name: self.get_option(name) for name in OPTION_DEFAULTS}
-
-        cache_key = self.get_cache_key(path)
-        use_cache = self.get_option("cache") and cache
-        update_cache = self.get_option("cache") and not cache
-        records = None
-        if use_cache:
-            try:
-                records = self._cache[cache_key]
-            except KeyError:
-                update_cache = True
-        if records is None:
-            records = fetch_instances(options)
-        if update_cache:
-            self._cache[cache_key] = records
-        self._populate(records, options["hostnames"])
-
-    def _populate(self, records, hostnames):
-        strict = self.get_option("strict")
-        self.inventory.add_group(PLUGIN_NAME)
-        seen: set[str] = set()
-        for record in records:
-            host = pick_hostname(record, hostnames)
-            if host in seen:
-                self.display.warning(
-                    f"{PLUGIN_NAME}: host name {host!r} is used by more than one instance; "
-                    f"{record['cloud_instance_id']} is added under its instance id"
-                )
-                host = str(record["cloud_instance_id"])
-            seen.add(host)
-            self.inventory.add_host(host, group=PLUGIN_NAME)
-            for key, value in record.items():
-                self.inventory.set_variable(host, key, value)
-            host_vars = combine_vars(self.inventory.get_host(host).get_vars(), record)
-            self._set_composite_vars(self.get_option("compose"), host_vars, host, strict=strict)
-            self._add_host_to_composed_groups(
-                self.get_option("groups"), host_vars, host, strict=strict
-            )
-            self._add_host_to_keyed_groups(
-                self.get_option("keyed_groups"), host_vars, host, strict=strict
-            )
+    LABEL = LABEL
+    OPTION_NAMES = tuple(OPTION_DEFAULTS)
+    fetch_instances = staticmethod(fetch_instances)
