@@ -1,14 +1,14 @@
 """URL map: the API paths fixed by SPEC.md section 9, ops endpoints and the UI."""
 
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from hub.core import views as core_views
 from hub.executions.api import urls as execution_urls
 from hub.executions.realtime.sse import sse_logs
 
-api = [
+api: list[URLPattern | URLResolver] = [
     path("auth/", include("hub.users.api.urls")),
     path("hosts/", include(execution_urls.host_urlpatterns)),
     path("hosts/", include("hub.inventory.api.urls")),

@@ -7,7 +7,7 @@ an object the user can view but not change/delete/execute is a 403.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.db import models
@@ -22,6 +22,7 @@ METHOD_ACTIONS = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "PUT": "chan
                   "PATCH": "change", "DELETE": "delete"}
 
 UserLike = AbstractBaseUser | AnonymousUser
+_M = TypeVar("_M", bound=models.Model)
 
 
 def codename(model: type[models.Model] | models.Model, action: str) -> str:
@@ -38,7 +39,7 @@ def object_permissions_enabled() -> bool:
     return bool(get_setting("feature.object_permissions"))
 
 
-def objects_for(user: Any, model: type[models.Model], action: str = "view") -> models.QuerySet:
+def objects_for(user: Any, model: type[_M], action: str = "view") -> models.QuerySet[_M]:
     """The objects of `model` this user may act on with `action`."""
     queryset = model._default_manager.all()
     if getattr(user, "is_superuser", False) or not object_permissions_enabled():
@@ -79,9 +80,14 @@ def perms_of(user: Any, obj: models.Model, checker: ObjectPermissionChecker | No
 def holders_of(obj: models.Model) -> dict[str, list[dict[str, Any]]]:
     from guardian.shortcuts import get_groups_with_perms, get_users_with_perms
 
-    users = get_users_with_perms(obj, attach_perms=True, with_superusers=False,
-                                 with_group_users=False)
-    groups = get_groups_with_perms(obj, attach_perms=True)
+    # guardian annotates these as `Any | list[str]` and `Group | dict`; with attach_perms=True
+    # both return {holder: [codename, ...]}.
+    users = cast(
+        "dict[AbstractBaseUser, list[str]]",
+        get_users_with_perms(obj, attach_perms=True, with_superusers=False,
+                             with_group_users=False),
+    )
+    groups = cast("dict[Group, list[str]]", get_groups_with_perms(obj, attach_perms=True))
 
     def actions(perms: list[str]) -> list[str]:
         return sorted(p.split("_", 1)[0] for p in perms)

@@ -19,6 +19,7 @@ from hub.core.permissions import OBJECT_ACTIONS, grant
 
 def create_object(*, actor: Any, serializer: BaseSerializer, **extra: Any) -> models.Model:
     with transaction.atomic():
+        # BaseSerializer declares no Meta; every caller passes a ModelSerializer.
         model = serializer.Meta.model  # type: ignore[attr-defined]
         if any(f.name == "created_by" for f in model._meta.fields):
             extra.setdefault("created_by", actor)
@@ -33,6 +34,7 @@ def create_object(*, actor: Any, serializer: BaseSerializer, **extra: Any) -> mo
 def update_object(*, actor: Any, serializer: BaseSerializer) -> models.Model:
     with transaction.atomic():
         instance = serializer.instance
+        assert instance is not None, "update_object needs a serializer bound to an instance"
         model = type(instance)
         locked = model._default_manager.select_for_update().get(pk=instance.pk)
         before = snapshot(locked)

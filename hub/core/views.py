@@ -65,7 +65,7 @@ def api_server_error(request: HttpRequest) -> JsonResponse:
                                  message="Internal server error."), status=500)
 
 
-def spa(request: HttpRequest, path: str = "") -> HttpResponse:
+def spa(request: HttpRequest, path: str = "") -> HttpResponse | FileResponse:
     """The built UI's index.html for every client-side route (history mode)."""
     if path.startswith("assets/"):  # a missing bundle file is a 404, not the SPA's page
         return HttpResponse("Not found", status=404, content_type="text/plain")

@@ -49,6 +49,7 @@ def _unlocked_key(account: Account) -> str:
         return account.private_key.strip() + "\n"
     data = account.private_key.strip().encode() + b"\n"
     password = account.passphrase.encode()
+    key: Any
     try:
         key = serialization.load_ssh_private_key(data, password=password)
     except ValueError:
@@ -121,7 +122,8 @@ def build_project(execution: Execution, *, private_dir: Path | None,
     hosts = {h.pk: h for h in Host.objects.filter(pk__in=host_ids).select_related("account")}
     account_ids = {s.get("account_id") for s in steps_data} | {
         h.account_id for h in hosts.values()}
-    accounts = {a.pk: a for a in Account.objects.filter(pk__in=account_ids - {None})}
+    accounts = {a.pk: a for a in Account.objects.filter(
+        pk__in=[i for i in account_ids if i is not None])}
     keys: dict[str, str] = {}
     secrets: dict[str, str] = {}
     key_dir = (private_dir / "project" / "keys") if private_dir else None

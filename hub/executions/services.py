@@ -279,7 +279,7 @@ def plan_selection(plan: ExecutionPlan) -> list[tuple[JobStep, Any]]:
     if any(ps.step is None for ps in plan_steps):
         raise Conflict("A step of this plan was removed from the template: sync the plan first.",
                        field="steps")
-    return [(ps.step, ps) for ps in plan_steps]
+    return [(ps.step, ps) for ps in plan_steps if ps.step is not None]
 
 
 def launch_plan(*, actor: Any, plan: ExecutionPlan, variables: dict[str, Any] | None = None,
@@ -312,7 +312,8 @@ def retry_failed(*, actor: Any, execution: Execution) -> Execution:
     for host in hosts.values():
         if not user_can(actor, host, "execute"):
             raise NotAllowed(f"You may not run jobs on {host.name}.")
-    steps, hosts_by_step = [], []
+    steps: list[dict[str, Any]] = []
+    hosts_by_step: list[list[Host]] = []
     for step in execution.spec.get("steps", []):
         chosen = [hosts[i] for i in step["host_ids"] if i in hosts]
         if chosen:

@@ -133,11 +133,17 @@ def set_control(execution_id: int, value: str) -> None:
 
 
 def get_control(execution_id: int) -> str:
-    return client().get(control_key(execution_id)) or ""
+    return str(client().get(control_key(execution_id)) or "")
 
 
-def _decode(entries: list[tuple[str, dict[str, str]]]) -> list[dict[str, str]]:
+def _decode(entries: Any) -> list[dict[str, str]]:
+    """Stream entries (decoded replies: (id, {field: value})) as dicts carrying their id."""
     return [{**fields, "_id": entry_id} for entry_id, fields in entries]
+
+
+def _first_stream(reply: Any) -> list[dict[str, str]]:
+    """Entries of the single stream an XREAD/XREADGROUP reply holds."""
+    return _decode(reply[0][1]) if reply else []
 
 
 def read_for_db(execution_id: int, consumer: str, *, count: int = 1000, block_ms: int = 200,
@@ -146,7 +152,7 @@ def read_for_db(execution_id: int, consumer: str, *, count: int = 1000, block_ms
     start = "0" if pending else ">"
     reply = client().xreadgroup(DB_GROUP, consumer, {stream_key(execution_id): start},
                                 count=count, block=None if pending else block_ms)
-    return _decode(reply[0][1]) if reply else []
+    return _first_stream(reply)
 
 
 def claim_stale(execution_id: int, consumer: str, *, idle_ms: int = 10_000,
@@ -175,10 +181,10 @@ async def read_after(redis_async: aioredis.Redis, execution_id: int, after_seq: 
     """Entries with seq > after_seq, waiting up to block_ms for new ones."""
     reply = await redis_async.xread({stream_key(execution_id): f"{after_seq}-0"},
                                     count=count, block=block_ms)
-    return _decode(reply[0][1]) if reply else []
+    return _first_stream(reply)
 
 
 async def first_seq(redis_async: aioredis.Redis, execution_id: int) -> int | None:
     """Oldest seq still in the stream (older ones were trimmed), None when it is empty."""
-    entries = await redis_async.xrange(stream_key(execution_id), count=1)
-    return int(entries[0][0].split("-")[0]) if entries else None
+    entries: Any = await redis_async.xrange(stream_key(execution_id), count=1)
+    return int(str(entries[0][0]).split("-")[0]) if entries else None

@@ -36,12 +36,12 @@ def parse_import_rows(fmt: str, text: str) -> list[dict[str, Any]]:
     """Rows of the pasted CSV (header line first) or YAML (a list of mappings)."""
     if fmt == "yaml":
         try:
-            rows = yaml.safe_load(text)
+            loaded = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             raise DomainError(f"Not valid YAML: {exc}", field="text") from exc
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        if not isinstance(loaded, list) or not all(isinstance(r, dict) for r in loaded):
             raise DomainError("YAML must be a list of host mappings.", field="text")
-        return rows
+        return loaded
     reader = csv.DictReader(io.StringIO(text.strip()))
     unknown = set(reader.fieldnames or []) - set(IMPORT_COLUMNS)
     if not reader.fieldnames or "name" not in reader.fieldnames:

@@ -222,6 +222,7 @@ def sync_plan(*, actor: Any, plan: ExecutionPlan) -> dict[str, Any]:
         preview = plan_sync_preview(plan)
         plan.steps.filter(step__isnull=True).delete()
         for order, plan_step in enumerate(plan.steps.order_by("order"), start=1):
+            assert plan_step.step is not None  # the steps without one were deleted just above
             plan_step.order, plan_step.step_name = order, plan_step.step.name
             plan_step.save(update_fields=["order", "step_name"])
         names = set(plan.template.variables.values_list("name", flat=True))

@@ -49,7 +49,7 @@ def _holder(user_id: int | None, group_id: int | None) -> Any:
         if holder is None:
             raise DomainError("No such user.", field="user_id")
         return holder
-    group = Group.objects.filter(pk=group_id).first()
+    group = Group.objects.filter(pk=group_id).first() if group_id is not None else None
     if group is None:
         raise DomainError("No such group.", field="group_id")
     return group

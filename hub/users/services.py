@@ -7,7 +7,7 @@ from typing import Any
 from axes.exceptions import AxesBackendPermissionDenied
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.http import HttpRequest, JsonResponse
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -28,7 +28,7 @@ def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonRes
 
 
 def login_user(*, request: HttpRequest, username: str, password: str, captcha_key: str = "",
-               captcha_value: str = "") -> tuple[AbstractBaseUser, dict[str, str]]:
+               captcha_value: str = "") -> tuple[User, dict[str, str]]:
     """Checks credentials (and captcha when enabled); returns the user and a JWT pair."""
     if get_setting("feature.captcha") and not check_captcha(captcha_key, captcha_value):
         raise LoginFailed("The captcha answer is wrong or expired.", field="captcha_value")
@@ -55,6 +55,7 @@ def logout_user(*, actor: Any, refresh: str) -> None:
     """Blacklists the refresh token so it can no longer mint access tokens."""
     if refresh:
         try:
+            # simplejwt annotates `token: Token | None`, but it takes the encoded string.
             RefreshToken(refresh).blacklist()  # type: ignore[arg-type]
         except TokenError as exc:
             raise LoginFailed("Refresh token is invalid or expired.", field="refresh") from exc

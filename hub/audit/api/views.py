@@ -24,4 +24,8 @@ class AuditLogViewSet(viewsets.ReadOnlyModelViewSet):
             return AuditLog.objects.none()
         queryset = AuditLog.objects.order_by("-created_at", "-id")
         user = self.request.user
-        return queryset if user.is_superuser else queryset.filter(actor=user)
+        if user.is_superuser:
+            return queryset
+        if not user.is_authenticated:  # IsAuthenticated keeps anonymous requests out
+            return queryset.none()
+        return queryset.filter(actor=user)

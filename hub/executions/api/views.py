@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
@@ -87,7 +88,7 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(responses={(200, "text/plain"): OpenApiResponse(description="log text")})
     @action(detail=True, methods=["get"])
-    def download(self, request: Request, pk: str) -> HttpResponse:
+    def download(self, request: Request, pk: str) -> HttpResponseBase:
         execution = self.get_object()
         host = self._host(execution, request.query_params.get("host", ""))
         path = logfiles.log_path(execution.pk, host)

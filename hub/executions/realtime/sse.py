@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -49,7 +50,7 @@ async def _frames(execution_id: int, since: int) -> AsyncIterator[str]:
         yield f"id: {event['seq']}\nevent: {kind}\ndata: {json.dumps(event)}\n\n"
 
 
-async def sse_logs(request: HttpRequest, execution_id: int) -> HttpResponse:
+async def sse_logs(request: HttpRequest, execution_id: int) -> HttpResponseBase:
     header = request.headers.get("Authorization", "")
     token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else \
         request.GET.get("token", "")

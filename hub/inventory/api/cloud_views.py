@@ -29,7 +29,7 @@ from hub.inventory.cloud.selectors import cloud_account_list_for, cloud_sync_lis
 from hub.inventory.models import CloudAccount, CloudSync
 
 
-class CloudAccountViewSet(HubModelViewSet):
+class CloudAccountViewSet(HubModelViewSet[CloudAccount]):
     model = CloudAccount
     serializer_class = CloudAccountSerializer
     search_fields = ["name", "description"]

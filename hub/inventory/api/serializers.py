@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
@@ -23,12 +24,12 @@ SECRET_FIELDS = ("password", "private_key", "passphrase", "become_password")
 class VisiblePrimaryKeyField(serializers.PrimaryKeyRelatedField):
     """A related id the requesting user may view; others read as "does not exist"."""
 
-    def __init__(self, model: type, **kwargs: Any) -> None:
+    def __init__(self, model: type[models.Model], **kwargs: Any) -> None:
         self.model = model
         kwargs.setdefault("queryset", model._default_manager.all())
         super().__init__(**kwargs)
 
-    def get_queryset(self) -> Any:
+    def get_queryset(self) -> models.QuerySet[Any]:
         request = self.context.get("request")
         if request is None:
             return self.model._default_manager.all()
@@ -99,7 +100,10 @@ class HostGroupSerializer(serializers.ModelSerializer):
     name = StrictCharField(max_length=100, validators=[
         UniqueValidator(HostGroup.objects.all(), message="A group with this name exists.")])
     description = DescriptionField()
-    parent = VisiblePrimaryKeyField(HostGroup, allow_null=True, required=False)
+    # The stubs see Field.parent; at runtime DRF's metaclass moves declared fields out of
+    # the class body into _declared_fields, so the API field "parent" shadows nothing.
+    parent = VisiblePrimaryKeyField(  # type: ignore[assignment]
+        HostGroup, allow_null=True, required=False)
     host_count = serializers.IntegerField(read_only=True, default=0)
     perms = PermsField()
 
@@ -181,4 +185,6 @@ class BulkIdsSerializer(serializers.Serializer):
 class ImportResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
-    errors = serializers.ListField(child=serializers.DictField())
+    # Serializer.errors in the stubs; a declared field leaves the class body at runtime
+    # (DRF's metaclass), so the API field "errors" shadows nothing.
+    errors = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]

@@ -24,7 +24,7 @@ from hub.inventory.api.serializers import (
 from hub.inventory.models import Account, Host, HostGroup
 
 
-class AccountViewSet(HubModelViewSet):
+class AccountViewSet(HubModelViewSet[Account]):
     model = Account
     serializer_class = AccountSerializer
     search_fields = ["name", "username", "description"]
@@ -33,7 +33,7 @@ class AccountViewSet(HubModelViewSet):
     lookup_value_regex = r"\d+"
 
 
-class HostGroupViewSet(HubModelViewSet):
+class HostGroupViewSet(HubModelViewSet[HostGroup]):
     model = HostGroup
     serializer_class = HostGroupSerializer
     filterset_class = HostGroupFilter
@@ -50,7 +50,8 @@ class HostGroupViewSet(HubModelViewSet):
         groups = list(self.filter_queryset(self.get_queryset()).order_by("name"))
         checker = self.perm_checker()
         if groups and checker is not None and not request.user.is_superuser:
-            checker.prefetch_perms(groups)
+            # guardian annotates `objects: QuerySet` but accepts any list of instances.
+            checker.prefetch_perms(groups)  # type: ignore[arg-type]
         rows = HostGroupSerializer(groups, many=True, context=self.get_serializer_context()).data
         nodes = {row["id"]: {**row, "children": []} for row in rows}
         roots: list[dict[str, Any]] = []
@@ -60,7 +61,7 @@ class HostGroupViewSet(HubModelViewSet):
         return Response(roots)
 
 
-class HostViewSet(HubModelViewSet):
+class HostViewSet(HubModelViewSet[Host]):
     model = Host
     serializer_class = HostSerializer
     filterset_class = HostFilter

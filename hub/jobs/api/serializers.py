@@ -31,16 +31,15 @@ from hub.scripts.parameters import NAME
 BATCH = re.compile(r"^(\d{1,5}|\d{1,3}%|\+\d{1,4})$")
 
 
-def validate_batch_size(value: str) -> str:
+def validate_batch_size(value: str) -> None:
     if not value:
-        return ""
+        return
     if not BATCH.match(value):
         raise serializers.ValidationError('Use a count ("5"), a percentage ("20%") or a '
                                           'growing count ("+5").')
     number = int(value.strip("+%"))
     if number < 1 or (value.endswith("%") and number > 100):
         raise serializers.ValidationError("Batch size must be at least 1 (and at most 100%).")
-    return value
 
 
 def _check_variable_value(var_type: str, value: Any, where: str = "value") -> Any:
@@ -272,6 +271,8 @@ class ExecutionPlanSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         template = attrs.get("template") or getattr(self.instance, "template", None)
+        if template is None:  # unreachable: required on create, and an update has the instance's
+            raise serializers.ValidationError({"template": ["This field is required."]})
         if self.instance is not None and "template" in attrs and \
                 attrs["template"] != self.instance.template:
             raise serializers.ValidationError({"template": ["A plan cannot change template."]})

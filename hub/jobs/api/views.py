@@ -20,7 +20,7 @@ from hub.jobs.api.serializers import (
 from hub.jobs.models import ExecutionPlan, JobTemplate, StoredFile
 
 
-class JobTemplateViewSet(HubModelViewSet):
+class JobTemplateViewSet(HubModelViewSet[JobTemplate]):
     model = JobTemplate
     serializer_class = JobTemplateSerializer
     search_fields = ["name", "description"]
@@ -54,7 +54,7 @@ class JobTemplateViewSet(HubModelViewSet):
         return JobTemplateSerializer(fresh, context=self.get_serializer_context()).data
 
 
-class ExecutionPlanViewSet(HubModelViewSet):
+class ExecutionPlanViewSet(HubModelViewSet[ExecutionPlan]):
     model = ExecutionPlan
     serializer_class = ExecutionPlanSerializer
     filterset_fields = ["template"]

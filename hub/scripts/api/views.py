@@ -28,7 +28,7 @@ from hub.scripts.models import DangerousCommandRule, ScriptTemplate
 from hub.scripts.safety import check_script
 
 
-class ScriptTemplateViewSet(HubModelViewSet):
+class ScriptTemplateViewSet(HubModelViewSet[ScriptTemplate]):
     model = ScriptTemplate
     serializer_class = ScriptTemplateSerializer
     filterset_class = ScriptFilter

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as session_login
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
@@ -93,7 +94,7 @@ class MeView(APIView):
         return Response(MeSerializer(request.user).data)
 
 
-class UserViewSet(viewsets.ModelViewSet):
+class UserViewSet(viewsets.ModelViewSet[User]):
     """Administrators manage users; every change is audited."""
 
     queryset = get_user_model().objects.order_by("id").prefetch_related("groups")
@@ -103,17 +104,17 @@ class UserViewSet(viewsets.ModelViewSet):
     filterset_fields = ["is_active", "is_superuser"]
     ordering_fields = ["id", "username", "date_joined", "last_login"]
 
-    def perform_create(self, serializer: UserSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[User]) -> None:
         crud.create_object(actor=self.request.user, serializer=serializer)
 
-    def perform_update(self, serializer: UserSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[User]) -> None:
         crud.update_object(actor=self.request.user, serializer=serializer)
 
-    def perform_destroy(self, instance: object) -> None:
-        crud.delete_object(actor=self.request.user, obj=instance)  # type: ignore[arg-type]
+    def perform_destroy(self, instance: User) -> None:
+        crud.delete_object(actor=self.request.user, obj=instance)
 
 
-class UserGroupViewSet(viewsets.ModelViewSet):
+class UserGroupViewSet(viewsets.ModelViewSet[Group]):
     queryset = Group.objects.order_by("name")
     serializer_class = GroupSerializer
     search_fields = ["name"]
@@ -121,10 +122,10 @@ class UserGroupViewSet(viewsets.ModelViewSet):
     def get_permissions(self) -> list:
         return [IsAuthenticated()] if self.action in ("list", "retrieve") else [IsAdminUser()]
 
-    def perform_create(self, serializer: GroupSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Group]) -> None:
         crud.create_object(actor=self.request.user, serializer=serializer)
 
-    def perform_update(self, serializer: GroupSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[Group]) -> None:
         crud.update_object(actor=self.request.user, serializer=serializer)
 
     def perform_destroy(self, instance: Group) -> None:
