@@ -156,7 +156,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL]},
+        # redis-py 8 reads with a 5 s socket_timeout; channels_redis blocks 5 s in BZPOPMIN
+        # on every consumer's channel, so without this each WebSocket dies after ~5 s (1011).
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
     }
 }
 
@@ -290,6 +292,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("RECOVERY_INTERVAL_SECONDS", default=30.0),
     },
     "schedules-reconcile": {"task": "schedules.reconcile", "schedule": 30.0},
+    "recover-cloud-syncs": {"task": "inventory.recover_cloud_syncs", "schedule": 300.0},
     "dashboard-beat-tick": {"task": "dashboard.beat_tick", "schedule": 30.0},
     "prune-history": {"task": "schedules.prune_history",
                       "schedule": crontab(minute=17, hour=3)},

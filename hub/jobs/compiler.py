@@ -239,7 +239,8 @@ def _inventory(spec: ProjectSpec) -> dict[str, Any]:
     }
 
 
-def _script_task(step: StepSpec, mode: Mode, windows: bool) -> dict[str, Any]:
+def _script_task(step: StepSpec, mode: Mode, windows: bool, mixed: bool = True
+                 ) -> dict[str, Any]:
     ext, interpreter = SCRIPT_RUNTIME.get(step.script_type, (".sh", "bash"))
     script = f"step_{step.index}{ext}"
     base: dict[str, Any] = {"name": f"Run script - {_clean_name(step.name)}"}
@@ -259,10 +260,12 @@ def _script_task(step: StepSpec, mode: Mode, windows: bool) -> dict[str, Any]:
         base["ansible.builtin.script"] = args
         if step.timeout:
             base["timeout"] = step.timeout
-    base["environment"] = _jinja(f"step_{step.index}_env | combine(step_{step.index}_secret_env)")
+    if step.env or step.secret_env:  # templated per host: only when there is something to set
+        base["environment"] = _jinja(
+            f"step_{step.index}_env | combine(step_{step.index}_secret_env)")
     if windows:
         base["when"] = "hub_os == 'windows'"
-    elif mode == "run":
+    elif mode == "run" and mixed:
         base["when"] = "hub_os != 'windows'"
     return base
 
@@ -311,7 +314,9 @@ def _play(step: StepSpec, spec: ProjectSpec, mode: Mode) -> dict[str, Any]:
         play["vars"].update(_connection_vars(connections[step.connection]))
     if step.kind == "script":
         os_types = {h.os_type for h in spec.hosts if h.name in step.hosts}
-        tasks = [_script_task(step, mode, windows=False)] if os_types - {"windows"} else []
+        mixed = "windows" in os_types
+        tasks = ([_script_task(step, mode, windows=False, mixed=mixed)]
+                 if os_types - {"windows"} else [])
         if "windows" in os_types:
             tasks.append(_script_task(step, mode, windows=True))
     elif step.kind == "playbook":

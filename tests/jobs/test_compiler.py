@@ -127,3 +127,46 @@ def test_compiled_project_passes_syntax_check(mode: str, tmp_path: Path) -> None
     result = subprocess.run([str(BIN / "ansible-playbook"), "--syntax-check", "playbook.yml"],
                             cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def _linux_only() -> ProjectSpec:
+    return ProjectSpec(
+        name="plain",
+        hosts=(HostSpec("web-1", "127.0.0.2", 22, "linux", "acct_1"),),
+        connections=(ConnectionSpec("acct_1", "deploy", "key", "/run/keys/acct_1"),),
+        steps=(StepSpec(1, "uptime", "script", ("web-1",), content="uptime\n"),),
+        forks=5,
+    )
+
+
+@pytest.mark.parametrize(("case", "mode"), [("sample", "run"), ("sample", "export"),
+                                             ("linux_only", "run")])
+def test_compiled_files_match_golden_files(case: str, mode: str) -> None:
+    """Byte-for-byte against tests/jobs/golden/<case>-<mode>/; HUB_UPDATE_GOLDEN=1 rewrites
+    them (review the diff: it is the change every user's generated playbook sees)."""
+    spec = sample() if case == "sample" else _linux_only()
+    files = compile_project(spec, mode=mode, secrets=SECRETS)  # type: ignore[arg-type]
+    folder = GOLDEN / f"{case}-{mode}"
+    rendered = {name: (f"COPY FROM {content}\n" if isinstance(content, CopyFrom) else content)
+                for name, content in files.items()}
+    if os.environ.get("HUB_UPDATE_GOLDEN") == "1":
+        for name, text in rendered.items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(text)
+    on_disk = {str(p.relative_to(folder)): p.read_text()
+               for p in sorted(folder.rglob("*")) if p.is_file()}
+    assert sorted(on_disk) == sorted(rendered)
+    for name, text in rendered.items():
+        assert text == on_disk[name], f"{folder.name}/{name} differs from the golden file"
+
+
+def test_plain_step_is_not_templated_per_host() -> None:
+    """No environment or OS guard when there is nothing to set and no Windows host: each
+    costs a Jinja round per host per task."""
+    task = load(compile_project(_linux_only())["playbook.yml"])[0]["tasks"][0]
+    assert "environment" not in task and "when" not in task
+    full = load(compile_project(sample(), secrets=SECRETS)["playbook.yml"])[0]["tasks"][0]
+    assert "environment" in full
