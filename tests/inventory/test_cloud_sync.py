@@ -277,6 +277,33 @@ def test_periodic_sync_follows_the_interval(
     assert not PeriodicTask.objects.filter(task="inventory.sync_cloud_account").exists()
 
 
+def test_syncs_a_lost_worker_left_behind_are_failed_and_fresh_ones_kept(
+    api: Any, aliyun_cloud: Cloud, django_capture_on_commit_callbacks: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hub.inventory.tasks import recover_cloud_syncs_task
+
+    created = make_account(api, aliyun_cloud)
+    with django_capture_on_commit_callbacks(execute=False):  # no worker takes them
+        ids = [ok(api.post(SYNC, {"cloud_account_id": created["id"]}, format="json"), 201)["id"]
+               for _ in range(4)]
+    now = timezone.now()
+    long_ago = now - timedelta(hours=2)
+    CloudSync.objects.filter(pk=ids[0]).update(status="running", started_at=long_ago)
+    CloudSync.objects.filter(pk=ids[1]).update(status="running", started_at=now)
+    CloudSync.objects.filter(pk=ids[2]).update(created_at=long_ago)  # still pending
+    assert sorted(recover_cloud_syncs_task()) == [ids[0], ids[2]]
+    rows = {s.pk: s for s in CloudSync.objects.filter(pk__in=ids)}
+    assert rows[ids[0]].status == "failed" and "worker was lost" in rows[ids[0]].error
+    assert rows[ids[2]].status == "failed" and "no worker picked it up" in rows[ids[2]].error
+    assert rows[ids[0]].finished_at is not None and rows[ids[0]].error_kind == "internal"
+    assert rows[ids[1]].status == "running" and rows[ids[3]].status == "pending"
+    assert recover_cloud_syncs_task() == []  # finished rows are left alone
+
+
 def test_permissions(
     client_for: Callable[[Any], Any],
     owner: Any,

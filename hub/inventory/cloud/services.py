@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from rest_framework.serializers import BaseSerializer
@@ -279,6 +280,36 @@ def _finish_sync(
             detail={"status": sync.status, "summary": sync.summary},
         )
     return str(sync.status)
+
+
+# A sync task is killed after SYNC_TIME_LIMIT seconds (see hub.inventory.tasks); a row still
+# running well past that, or pending for an hour, lost its worker or its queued message.
+SYNC_TIME_LIMIT = 1800
+LOST_RUNNING_AFTER = timedelta(seconds=SYNC_TIME_LIMIT + 300)
+LOST_PENDING_AFTER = timedelta(hours=1)
+
+
+def recover_lost_cloud_syncs() -> list[int]:
+    """Fail the syncs no worker will ever finish, with a message saying so (hosts already
+    upserted stay: each upsert commits on its own)."""
+    now = timezone.now()
+    lost = list(CloudSync.objects.filter(
+        Q(status=CloudSyncStatus.RUNNING, started_at__lt=now - LOST_RUNNING_AFTER)
+        | Q(status=CloudSyncStatus.PENDING, created_at__lt=now - LOST_PENDING_AFTER)
+    ).values_list("pk", flat=True))
+    recovered = []
+    for sync_id in lost:
+        with transaction.atomic():
+            sync = (CloudSync.objects.select_for_update(of=("self",))
+                    .select_related("cloud_account").filter(pk=sync_id).first())
+            if sync is None or sync.status in FINISHED_SYNC_STATUSES:
+                continue
+            what = ("its worker was lost while it ran" if sync.status == CloudSyncStatus.RUNNING
+                    else "no worker picked it up within an hour")
+            _finish_sync(sync, error=CloudError(CloudErrorKind.INTERNAL, "lost",
+                                                f"The sync did not finish: {what}."))
+        recovered.append(sync_id)
+    return recovered
 
 
 def _secrets_of(sync: CloudSync) -> tuple[str, ...]:
