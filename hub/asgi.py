@@ -13,8 +13,11 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from hub.executions.realtime.auth import JwtOrSessionAuthMiddleware  # noqa: E402
 from hub.executions.realtime.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter({
-    "http": django_asgi,
-    "websocket": AllowedHostsOriginValidator(
-        JwtOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns))),
-})
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi,
+        "websocket": AllowedHostsOriginValidator(
+            JwtOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

@@ -51,11 +51,35 @@ def _prepare(env: dict[str, str]) -> None:
 def _children(bind: str, env: dict[str, str], concurrency: int) -> list[tuple[str, list[str]]]:
     host, _, port = bind.rpartition(":")
     return [
-        ("worker", [str(BIN / "celery"), "-A", "hub", "worker", "-l", "info",
-                    "-c", str(concurrency), "-n", "hub-worker@%h", "-Q", "celery,executions"]),
+        (
+            "worker",
+            [
+                str(BIN / "celery"),
+                "-A",
+                "hub",
+                "worker",
+                "-l",
+                "info",
+                "-c",
+                str(concurrency),
+                "-n",
+                "hub-worker@%h",
+                "-Q",
+                "celery,executions",
+            ],
+        ),
         ("beat", [str(BIN / "celery"), "-A", "hub", "beat", "-l", "info"]),
-        ("web", [str(BIN / "daphne"), "-b", host or "127.0.0.1", "-p", port or "8000",
-                 "hub.asgi:application"]),
+        (
+            "web",
+            [
+                str(BIN / "daphne"),
+                "-b",
+                host or "127.0.0.1",
+                "-p",
+                port or "8000",
+                "hub.asgi:application",
+            ],
+        ),
     ]
 
 
@@ -122,8 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     start = commands.add_parser("up", help="start the whole product in the foreground")
     start.add_argument("--bind", default=os.environ.get("HUB_BIND", "127.0.0.1:8000"))
-    start.add_argument("--concurrency", type=int,
-                       default=int(os.environ.get("HUB_WORKER_CONCURRENCY", "4")))
+    start.add_argument(
+        "--concurrency", type=int, default=int(os.environ.get("HUB_WORKER_CONCURRENCY", "4"))
+    )
     start.set_defaults(func=up)
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -113,9 +113,7 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{HUB_DATA_DIR / 'hub.sqlite3'}"
-    )
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{HUB_DATA_DIR / 'hub.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout let the worker, beat and the web server share one SQLite file.
@@ -294,8 +292,7 @@ CELERY_BEAT_SCHEDULE = {
     "schedules-reconcile": {"task": "schedules.reconcile", "schedule": 30.0},
     "recover-cloud-syncs": {"task": "inventory.recover_cloud_syncs", "schedule": 300.0},
     "dashboard-beat-tick": {"task": "dashboard.beat_tick", "schedule": 30.0},
-    "prune-history": {"task": "schedules.prune_history",
-                      "schedule": crontab(minute=17, hour=3)},
+    "prune-history": {"task": "schedules.prune_history", "schedule": crontab(minute=17, hour=3)},
 }
 
 # Notification e-mail: EMAIL_URL such as smtp://user:pass@mail.example.com:587 (prints

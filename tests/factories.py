@@ -19,6 +19,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.test")
+
     @factory.post_generation
     def password(obj: Any, create: bool, extracted: Any, **kwargs: Any) -> None:
         obj.set_password(extracted or "correct horse battery")

@@ -14,11 +14,22 @@ pytestmark = pytest.mark.django_db
 
 # SPEC.md section 9 (HTTP paths only; the WebSocket is not in OpenAPI).
 SPEC_PATHS = [
-    "/api/auth/", "/api/hosts/", "/api/hosts/groups/", "/api/hosts/accounts/",
-    "/api/hosts/sync_cloud_hosts/", "/api/script-templates/", "/api/templates/",
-    "/api/templates/plans/", "/api/quick/execute_script/", "/api/quick/transfer_file/",
-    "/api/scheduler/", "/api/executor/execution-records/", "/api/dashboard/stats/",
-    "/api/permissions/", "/api/permissions/audit-logs/", "/api/system/",
+    "/api/auth/",
+    "/api/hosts/",
+    "/api/hosts/groups/",
+    "/api/hosts/accounts/",
+    "/api/hosts/sync_cloud_hosts/",
+    "/api/script-templates/",
+    "/api/templates/",
+    "/api/templates/plans/",
+    "/api/quick/execute_script/",
+    "/api/quick/transfer_file/",
+    "/api/scheduler/",
+    "/api/executor/execution-records/",
+    "/api/dashboard/stats/",
+    "/api/permissions/",
+    "/api/permissions/audit-logs/",
+    "/api/system/",
 ]
 # A plain Django streaming view (text/event-stream), outside what DRF documents.
 NOT_IN_OPENAPI = ["/api/realtime/sse/logs/{execution_id}/"]
@@ -58,11 +69,19 @@ def test_schema_lists_every_existing_spec_path(schema: dict[str, Any]) -> None:
 
 def test_schema_documents_custom_actions_with_bodies(schema: dict[str, Any]) -> None:
     paths = schema["paths"]
-    for path in ("/api/hosts/bulk_import/", "/api/hosts/bulk_update/",
-                 "/api/hosts/bulk_delete/", "/api/hosts/groups/tree/",
-                 "/api/script-templates/{id}/rollback/", "/api/script-templates/{id}/diff/",
-                 "/api/templates/plans/{id}/sync/", "/api/templates/plans/{id}/sync_preview/",
-                 "/api/templates/files/", "/api/auth/login/", "/api/permissions/grant/"):
+    for path in (
+        "/api/hosts/bulk_import/",
+        "/api/hosts/bulk_update/",
+        "/api/hosts/bulk_delete/",
+        "/api/hosts/groups/tree/",
+        "/api/script-templates/{id}/rollback/",
+        "/api/script-templates/{id}/diff/",
+        "/api/templates/plans/{id}/sync/",
+        "/api/templates/plans/{id}/sync_preview/",
+        "/api/templates/files/",
+        "/api/auth/login/",
+        "/api/permissions/grant/",
+    ):
         assert path in paths, path
     login = paths["/api/auth/login/"]["post"]
     assert "requestBody" in login

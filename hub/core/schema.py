@@ -18,8 +18,9 @@ def _wrapped(inner: dict[str, Any] | None, success: bool) -> dict[str, Any]:
     }
 
 
-def wrap_in_envelope(result: dict[str, Any], generator: Any, request: Any, public: bool
-                     ) -> dict[str, Any]:
+def wrap_in_envelope(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             if not isinstance(operation, dict):
@@ -29,9 +30,18 @@ def wrap_in_envelope(result: dict[str, Any], generator: Any, request: Any, publi
                 content = response.setdefault("content", {})
                 media = content.setdefault("application/json", {})
                 media["schema"] = _wrapped(media.get("schema"), str(status).startswith("2"))
-            responses.setdefault("400", {
-                "description": "Invalid input; content.errors names each field.",
-                "content": {"application/json": {"schema": _wrapped(
-                    {"type": "object", "properties": {"errors": {"type": "object"}}}, False)}},
-            })
+            responses.setdefault(
+                "400",
+                {
+                    "description": "Invalid input; content.errors names each field.",
+                    "content": {
+                        "application/json": {
+                            "schema": _wrapped(
+                                {"type": "object", "properties": {"errors": {"type": "object"}}},
+                                False,
+                            )
+                        }
+                    },
+                },
+            )
     return result

@@ -10,9 +10,14 @@ from rest_framework import serializers
 from hub.core.permissions import OBJECT_ACTIONS, perms_of
 
 
-@extend_schema_field({"type": "array", "readOnly": True, "items": {"type": "string"},
-                      "description": "Actions the requesting user may do: "
-                      + ", ".join(OBJECT_ACTIONS) + "."})
+@extend_schema_field(
+    {
+        "type": "array",
+        "readOnly": True,
+        "items": {"type": "string"},
+        "description": "Actions the requesting user may do: " + ", ".join(OBJECT_ACTIONS) + ".",
+    }
+)
 class PermsField(serializers.Field):
     """The requesting user's actions on the object: view / change / delete / execute."""
 
@@ -80,10 +85,12 @@ def string_map_validator(value: Any) -> None:
             raise serializers.ValidationError("Keys and values must be strings.")
         if not key or len(key) > 63 or len(item) > 255:
             raise serializers.ValidationError(
-                "Keys must be 1-63 characters and values at most 255.")
+                "Keys must be 1-63 characters and values at most 255."
+            )
 
 
 def string_list_validator(value: Any) -> None:
-    if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v) <= 64
-                                              for v in value):
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) and 0 < len(v) <= 64 for v in value
+    ):
         raise serializers.ValidationError("Must be a list of strings of 1-64 characters.")

@@ -26,8 +26,12 @@ def create_object(*, actor: Any, serializer: BaseSerializer, **extra: Any) -> mo
         obj = serializer.save(**extra)
         if actor is not None and getattr(actor, "is_authenticated", False):
             grant(actor, obj, _actions_for(obj))
-        record_audit_event(actor=actor, action=AuditAction.CREATE, obj=obj,
-                           changes=changes_between({}, snapshot(obj)))
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=obj,
+            changes=changes_between({}, snapshot(obj)),
+        )
     return obj
 
 
@@ -49,8 +53,14 @@ def delete_object(*, actor: Any, obj: models.Model) -> None:
     with transaction.atomic():
         before = snapshot(obj)
         object_id, text = str(obj.pk), str(obj)
-        record_audit_event(actor=actor, action=AuditAction.DELETE, obj=obj, object_id=object_id,
-                           object_repr=text, changes=changes_between(before, {}))
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.DELETE,
+            obj=obj,
+            object_id=object_id,
+            object_repr=text,
+            changes=changes_between(before, {}),
+        )
         obj.delete()
 
 

@@ -51,18 +51,26 @@ def health(request: HttpRequest) -> JsonResponse:
         results[name]["ms"] = round((time.monotonic() - started) * 1000, 1)
     healthy = all(r["ok"] for r in results.values())
     code = 200 if healthy else 503
-    return JsonResponse(envelope(results, code=code, message="healthy" if healthy else
-                                 "unhealthy"), status=code)
+    return JsonResponse(
+        envelope(results, code=code, message="healthy" if healthy else "unhealthy"), status=code
+    )
 
 
 def api_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse(envelope({"errors": {"detail": ["Not found."]}}, code=404,
-                                 message="Not found."), status=404)
+    return JsonResponse(
+        envelope({"errors": {"detail": ["Not found."]}}, code=404, message="Not found."), status=404
+    )
 
 
 def api_server_error(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(envelope({"errors": {"detail": ["Internal server error."]}}, code=500,
-                                 message="Internal server error."), status=500)
+    return JsonResponse(
+        envelope(
+            {"errors": {"detail": ["Internal server error."]}},
+            code=500,
+            message="Internal server error.",
+        ),
+        status=500,
+    )
 
 
 def spa(request: HttpRequest, path: str = "") -> HttpResponse | FileResponse:
@@ -74,5 +82,6 @@ def spa(request: HttpRequest, path: str = "") -> HttpResponse | FileResponse:
         return HttpResponse(
             "<h1>OPS Job</h1><p>The web UI is not built. Run <code>make up</code>, which "
             "builds it, or use the API at <a href='/api/docs/'>/api/docs/</a>.</p>",
-            status=200)
+            status=200,
+        )
     return FileResponse(index.open("rb"), content_type="text/html")

@@ -23,5 +23,4 @@ def connect() -> None:
 
     for model in (Execution, Host, ScriptTemplate, JobTemplate, ExecutionPlan, Schedule):
         post_save.connect(_bump, sender=model, dispatch_uid=f"dashboard-{model.__name__}-save")
-        post_delete.connect(_bump, sender=model,
-                            dispatch_uid=f"dashboard-{model.__name__}-delete")
+        post_delete.connect(_bump, sender=model, dispatch_uid=f"dashboard-{model.__name__}-delete")

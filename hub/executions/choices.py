@@ -21,10 +21,16 @@ class ExecutionStatus(models.TextChoices):
     UNREACHABLE = "unreachable", "Unreachable"
 
 
-FINISHED_STATUSES = frozenset({
-    ExecutionStatus.SUCCESS, ExecutionStatus.FAILED, ExecutionStatus.PARTIAL,
-    ExecutionStatus.STOPPED, ExecutionStatus.TIMEOUT, ExecutionStatus.UNREACHABLE,
-})
+FINISHED_STATUSES = frozenset(
+    {
+        ExecutionStatus.SUCCESS,
+        ExecutionStatus.FAILED,
+        ExecutionStatus.PARTIAL,
+        ExecutionStatus.STOPPED,
+        ExecutionStatus.TIMEOUT,
+        ExecutionStatus.UNREACHABLE,
+    }
+)
 
 
 class HostStatus(models.TextChoices):

@@ -77,8 +77,9 @@ class RunMonitor:
 
 def _runner_env(execution: Execution, private_dir: Path) -> dict[str, str]:
     # ansible-playbook must be on PATH for ansible-runner: the venv's bin comes first.
-    path = os.pathsep.join(filter(None, [str(Path(sys.executable).parent),
-                                         os.environ.get("PATH", "")]))
+    path = os.pathsep.join(
+        filter(None, [str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    )
     control_dir = _control_dir(execution.pk)
     return {
         "PATH": path,
@@ -111,10 +112,15 @@ def _close_ssh_masters(execution_id: int) -> None:
     if not control_dir.exists():
         return
     # One `ssh -O exit` per master, all at once: sequentially this is ~5 ms per host.
-    closers = [subprocess.Popen(["ssh", "-o", f"ControlPath={socket}", "-O", "exit", "hub"],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-               for socket in control_dir.iterdir()]
+    closers = [
+        subprocess.Popen(
+            ["ssh", "-o", f"ControlPath={socket}", "-O", "exit", "hub"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for socket in control_dir.iterdir()
+    ]
     for closer in closers:
         try:
             closer.wait(10)
@@ -155,13 +161,18 @@ def run_execution(execution_id: int) -> str:
     error, outcome = "", None
     try:
         compile_for_run(execution, private_dir, fetch_dir)
-        outcome = run_project(private_data_dir=private_dir, ident="run",
-                              envvars=_runner_env(execution, private_dir), forks=execution.forks,
-                              event_handler=monitor.on_event,
-                              cancel_callback=monitor.should_cancel)
+        outcome = run_project(
+            private_data_dir=private_dir,
+            ident="run",
+            envvars=_runner_env(execution, private_dir),
+            forks=execution.forks,
+            event_handler=monitor.on_event,
+            cancel_callback=monitor.should_cancel,
+        )
         if outcome.status == "error" or (outcome.status == "failed" and monitor.state.step == 0):
             error = "\n".join(monitor.messages)[-3000:] or (
-                f"ansible-playbook ended with {outcome.status} (rc {outcome.rc}) before any step")
+                f"ansible-playbook ended with {outcome.status} (rc {outcome.rc}) before any step"
+            )
     except Exception as exc:
         logger.exception("execution %s could not run", execution_id)
         error = f"{type(exc).__name__}: {exc}"
@@ -169,36 +180,46 @@ def run_execution(execution_id: int) -> str:
         shutil.rmtree(private_dir, ignore_errors=True)
         _close_ssh_masters(execution_id)
         ingester.finish()
-    return finalize_execution(execution_id, error=error,
-                              stopped=monitor.stop_requested_at is not None)
+    return finalize_execution(
+        execution_id, error=error, stopped=monitor.stop_requested_at is not None
+    )
 
 
 def _host_outputs(execution_id: int) -> dict[tuple[int, str], list[str]]:
     outputs: dict[tuple[int, str], list[str]] = defaultdict(list)
-    events = (ExecutionEvent.objects.filter(execution_id=execution_id,
-                                            kind__in=["output", "host_result"])
-              .exclude(host="").order_by("seq").values_list("step", "host", "kind", "text", "data"))
+    events = (
+        ExecutionEvent.objects.filter(execution_id=execution_id, kind__in=["output", "host_result"])
+        .exclude(host="")
+        .order_by("seq")
+        .values_list("step", "host", "kind", "text", "data")
+    )
     for step, host, kind, text, data in events:
-        outputs[(step or 0, host)].append(text if kind == "output" else
-                                          (text + "\n" if text else "") + data.get("msg", ""))
+        outputs[(step or 0, host)].append(
+            text if kind == "output" else (text + "\n" if text else "") + data.get("msg", "")
+        )
     return outputs
 
 
 def _finalize_hosts(execution: Execution, *, stopped: bool, error: str) -> None:
     outputs = _host_outputs(execution.pk)
-    leftover = HostStatus.STOPPED if stopped else (HostStatus.FAILED if error else
-                                                   HostStatus.SKIPPED)
+    leftover = (
+        HostStatus.STOPPED if stopped else (HostStatus.FAILED if error else HostStatus.SKIPPED)
+    )
     rows = list(HostResult.objects.filter(execution=execution).select_related("step"))
     for row in rows:
         if row.status in (HostStatus.PENDING, HostStatus.RUNNING):
-            row.status = leftover if row.status == HostStatus.RUNNING or error or stopped \
+            row.status = (
+                leftover
+                if row.status == HostStatus.RUNNING or error or stopped
                 else HostStatus.SKIPPED
+            )
             row.message = row.message or (error[:500] if error else "")
         text = "".join(outputs.get((row.step.index, row.host_name), []))
         row.output_tail = text[-TAIL_CHARS:]
         row.output_digest = hashlib.sha256(f"{row.status}\0{row.rc}\0{text}".encode()).hexdigest()
-    HostResult.objects.bulk_update(rows, ["status", "message", "output_tail", "output_digest"],
-                                   batch_size=500)
+    HostResult.objects.bulk_update(
+        rows, ["status", "message", "output_tail", "output_digest"], batch_size=500
+    )
 
 
 def _ignored_steps(execution: Execution) -> set[int]:
@@ -209,15 +230,23 @@ def _host_outcomes(execution: Execution) -> dict[str, str]:
     """Each host's overall outcome: its worst result, not counting ignored failures."""
     ignored = _ignored_steps(execution)
     outcome: dict[str, str] = {}
-    rank = {HostStatus.STOPPED: 5, HostStatus.UNREACHABLE: 4, HostStatus.TIMEOUT: 3,
-            HostStatus.FAILED: 2, HostStatus.SUCCESS: 1, HostStatus.SKIPPED: 0,
-            HostStatus.PENDING: 0}
+    rank = {
+        HostStatus.STOPPED: 5,
+        HostStatus.UNREACHABLE: 4,
+        HostStatus.TIMEOUT: 3,
+        HostStatus.FAILED: 2,
+        HostStatus.SUCCESS: 1,
+        HostStatus.SKIPPED: 0,
+        HostStatus.PENDING: 0,
+    }
     for step_index, host, status in HostResult.objects.filter(execution=execution).values_list(
-            "step__index", "host_name", "status"):
+        "step__index", "host_name", "status"
+    ):
         if step_index in ignored and status == HostStatus.FAILED:
             status = HostStatus.SUCCESS
         if rank.get(HostStatus(status), 0) >= rank.get(
-                HostStatus(outcome.get(host, HostStatus.SKIPPED)), 0):
+            HostStatus(outcome.get(host, HostStatus.SKIPPED)), 0
+        ):
             outcome[host] = status
     return outcome
 
@@ -278,8 +307,16 @@ def _archive_logs(execution: Execution) -> None:
         truncated = size > limit
         if truncated:
             text += f"\n[... {size - limit} more bytes: download the full log ...]\n"
-        logs.append(HostLog(execution=execution, host_name=host, text=text, size=size,
-                            truncated=truncated, file_path=str(path) if path.exists() else ""))
+        logs.append(
+            HostLog(
+                execution=execution,
+                host_name=host,
+                text=text,
+                size=size,
+                truncated=truncated,
+                file_path=str(path) if path.exists() else "",
+            )
+        )
     HostLog.objects.bulk_create(logs)
 
 
@@ -298,7 +335,8 @@ def _update_connection_status(execution: Execution) -> None:
         if result.host_id is None:
             continue
         Host.objects.filter(pk=result.host_id).update(
-            status=status, status_message=result.message[:1000], last_checked_at=now)
+            status=status, status_message=result.message[:1000], last_checked_at=now
+        )
 
 
 def finalize_execution(execution_id: int, *, error: str = "", stopped: bool = False) -> str:
@@ -312,13 +350,19 @@ def finalize_execution(execution_id: int, *, error: str = "", stopped: bool = Fa
         status = _overall_status(outcomes, stopped=stopped, error=error)
         summary = _summary(outcomes)
         Execution.objects.filter(pk=execution_id).update(
-            status=status, summary=summary, finished_at=timezone.now(), error=error[:5000],
-            control=Control.NONE)
+            status=status,
+            summary=summary,
+            finished_at=timezone.now(),
+            error=error[:5000],
+            control=Control.NONE,
+        )
         if execution.kind == ExecutionKind.CONNECTION_TEST:
             _update_connection_status(execution)
     _archive_logs(execution)
-    stream.append_event(execution_id, {"kind": "end", "status": status,
-                                       "text": error[:2000], "summary": json.dumps(summary)})
+    stream.append_event(
+        execution_id,
+        {"kind": "end", "status": status, "text": error[:2000], "summary": json.dumps(summary)},
+    )
     drain_execution(execution_id, consumer="finalize")
     stream.retire(execution_id)
     from hub.schedules.services import on_execution_finished
@@ -338,7 +382,10 @@ def recover_lost_executions() -> list[int]:
             stream.retire(execution_id)
             continue
         drain_execution(execution_id)
-        finalize_execution(execution_id, error="The worker running this execution was lost; "
-                                               "events recorded until then were kept.")
+        finalize_execution(
+            execution_id,
+            error="The worker running this execution was lost; "
+            "events recorded until then were kept.",
+        )
         recovered.append(execution_id)
     return recovered

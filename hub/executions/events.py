@@ -17,10 +17,21 @@ HOST_RESULT_EVENTS = {
     "runner_on_unreachable": "unreachable",
     "runner_on_skipped": "skipped",
 }
-LOG_EVENTS = {"verbose", "warning", "error", "deprecated", "system_warning",
-              "playbook_on_no_hosts_matched"}
-AUTH_FAILURE_HINTS = ("permission denied", "authentication failed", "invalid/incorrect password",
-                      "incorrect sudo password", "auth failed")
+LOG_EVENTS = {
+    "verbose",
+    "warning",
+    "error",
+    "deprecated",
+    "system_warning",
+    "playbook_on_no_hosts_matched",
+}
+AUTH_FAILURE_HINTS = (
+    "permission denied",
+    "authentication failed",
+    "invalid/incorrect password",
+    "incorrect sudo password",
+    "auth failed",
+)
 
 
 @dataclass
@@ -84,17 +95,26 @@ def reduce_event(event: dict[str, Any], state: ReducerState) -> dict[str, Any] |
         return {"kind": kind, "step": step, "text": name}
     if kind == "runner_on_start":
         state.running.add(host)
-        return {"kind": "host_start", "step": state.step, "host": host,
-                "text": data.get("task", "")}
+        return {
+            "kind": "host_start",
+            "step": state.step,
+            "host": host,
+            "text": data.get("task", ""),
+        }
     if kind in HOST_RESULT_EVENTS:
         state.running.discard(host)
         res = data.get("res") or {}
         status = classify_failure(HOST_RESULT_EVENTS[kind], res)
         rc = res.get("rc")
         record: dict[str, Any] = {
-            "kind": "host_result", "step": state.step, "host": host, "status": status,
-            "rc": rc if isinstance(rc, int) else None, "changed": int(bool(res.get("changed"))),
-            "text": _text_of(res), "ignored": int(bool(data.get("ignore_errors"))),
+            "kind": "host_result",
+            "step": state.step,
+            "host": host,
+            "status": status,
+            "rc": rc if isinstance(rc, int) else None,
+            "changed": int(bool(res.get("changed"))),
+            "text": _text_of(res),
+            "ignored": int(bool(data.get("ignore_errors"))),
         }
         if status not in ("success", "skipped") and res.get("msg"):
             record["msg"] = str(res["msg"])[:2000]

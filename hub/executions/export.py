@@ -28,8 +28,9 @@ Exported from OPS Job. Runs with plain Ansible (ansible-core 2.15 or newer):
 """
 
 
-def _template_values(template: JobTemplate, plan: ExecutionPlan | None
-                     ) -> tuple[dict[str, Any], set[str]]:
+def _template_values(
+    template: JobTemplate, plan: ExecutionPlan | None
+) -> tuple[dict[str, Any], set[str]]:
     values: dict[str, Any] = {}
     secrets: set[str] = set()
     plan_values = plan.variable_values if plan else {}
@@ -38,28 +39,38 @@ def _template_values(template: JobTemplate, plan: ExecutionPlan | None
             secrets.add(var.name)
             values[var.name] = ""
         else:
-            values[var.name] = plan_values.get(var.name, var.value if var.value is not None
-                                               else "")
+            values[var.name] = plan_values.get(var.name, var.value if var.value is not None else "")
     return values, secrets
 
 
-def export_project(*, actor: Any, template: JobTemplate, plan: ExecutionPlan | None = None
-                   ) -> tuple[str, bytes]:
+def export_project(
+    *, actor: Any, template: JobTemplate, plan: ExecutionPlan | None = None
+) -> tuple[str, bytes]:
     """File name and zip bytes of the compiled project; secrets are left blank to fill in."""
-    selection = (plan_selection(plan) if plan else
-                 [(s, None) for s in template.steps.select_related("script", "account")])
+    selection = (
+        plan_selection(plan)
+        if plan
+        else [(s, None) for s in template.steps.select_related("script", "account")]
+    )
     values, var_secrets = _template_values(template, plan)
-    steps, _secrets, _hosts = plan_run_spec(actor=actor, template=template, selection=selection,
-                                            variables=values, var_secrets=var_secrets,
-                                            action="view")
+    steps, _secrets, _hosts = plan_run_spec(
+        actor=actor,
+        template=template,
+        selection=selection,
+        variables=values,
+        var_secrets=var_secrets,
+        action="view",
+    )
     name = plan.name if plan else template.name
     transient = Execution(name=name, spec={"steps": steps}, forks=20)
     built = build_project(transient, private_dir=None)
     files = compile_project(built.spec, mode="export")
     keys = sorted(built.keys)
     files["README.md"] = README.format(
-        name=name, keys=("put the private keys at " + ", ".join(keys)) if keys else
-        "no key files needed", secrets=", ".join(secret_names(built.spec)) or "none")
+        name=name,
+        keys=("put the private keys at " + ", ".join(keys)) if keys else "no key files needed",
+        secrets=", ".join(secret_names(built.spec)) or "none",
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         folder = _slug(name)

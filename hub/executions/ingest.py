@@ -30,8 +30,13 @@ logger = logging.getLogger(__name__)
 # goes at once): each round costs ~5 ms of CPU whatever its size, and the live view reads
 # the Redis stream, not the database.
 MIN_ROUND_SECONDS = 0.5
-FINAL_HOST = {HostStatus.SUCCESS, HostStatus.FAILED, HostStatus.UNREACHABLE,
-              HostStatus.TIMEOUT, HostStatus.STOPPED}
+FINAL_HOST = {
+    HostStatus.SUCCESS,
+    HostStatus.FAILED,
+    HostStatus.UNREACHABLE,
+    HostStatus.TIMEOUT,
+    HostStatus.STOPPED,
+}
 EVENT_FIELDS = {"_id", "seq", "kind", "step", "host", "stream", "text", "ts"}
 
 
@@ -60,11 +65,17 @@ class EventWriter:
 
     def _load_counters(self) -> dict[str, int]:
         if self.db_bytes is None:
-            rows = (ExecutionEvent.objects.filter(execution_id=self.execution_id, kind="output")
-                    .values("host").annotate(n=Sum(Length("text"))))
+            rows = (
+                ExecutionEvent.objects.filter(execution_id=self.execution_id, kind="output")
+                .values("host")
+                .annotate(n=Sum(Length("text")))
+            )
             self.db_bytes = {r["host"]: r["n"] or 0 for r in rows}
-            self.step_names = dict(ExecutionStep.objects.filter(
-                execution_id=self.execution_id).values_list("index", "name"))
+            self.step_names = dict(
+                ExecutionStep.objects.filter(execution_id=self.execution_id).values_list(
+                    "index", "name"
+                )
+            )
         return self.db_bytes
 
     def _event(self, entry: dict[str, str], log: dict[str, list[str]]) -> ExecutionEvent:
@@ -87,10 +98,17 @@ class EventWriter:
                 log[host].append(text + "\n")
             if entry.get("msg"):
                 log[host].append(f"[{entry.get('status')}] {entry['msg']}\n")
-        return ExecutionEvent(execution_id=self.execution_id, seq=int(entry["seq"]), kind=kind,
-                              step=_int(entry.get("step")), host=host,
-                              stream=entry.get("stream", ""), text=text, data=data,
-                              ts=float(entry.get("ts") or 0))
+        return ExecutionEvent(
+            execution_id=self.execution_id,
+            seq=int(entry["seq"]),
+            kind=kind,
+            step=_int(entry.get("step")),
+            host=host,
+            stream=entry.get("stream", ""),
+            text=text,
+            data=data,
+            ts=float(entry.get("ts") or 0),
+        )
 
     def persist(self, entries: list[dict[str, str]]) -> None:
         if not entries:
@@ -101,7 +119,8 @@ class EventWriter:
             ExecutionEvent.objects.bulk_create(events, ignore_conflicts=True, batch_size=1000)
             self._apply_state(entries)
             Execution.objects.filter(pk=self.execution_id, last_seq__lt=events[-1].seq).update(
-                last_seq=max(e.seq for e in events))
+                last_seq=max(e.seq for e in events)
+            )
         logfiles.append_texts(self.execution_id, log)
 
     def _apply_state(self, entries: list[dict[str, str]]) -> None:
@@ -115,19 +134,24 @@ class EventWriter:
                 steps[step].save(update_fields=["started_at", "status"])
             elif kind in ("host_start", "host_result") and step in steps:
                 touched_hosts.setdefault((step, entry.get("host", "")), {}).update(
-                    {f"{kind}:{k}": v for k, v in entry.items()})
+                    {f"{kind}:{k}": v for k, v in entry.items()}
+                )
             elif kind in ("paused", "resumed"):
                 status = ExecutionStatus.PAUSED if kind == "paused" else ExecutionStatus.RUNNING
-                Execution.objects.filter(pk=self.execution_id, status__in=[
-                    ExecutionStatus.RUNNING, ExecutionStatus.PAUSED]).update(status=status)
+                Execution.objects.filter(
+                    pk=self.execution_id,
+                    status__in=[ExecutionStatus.RUNNING, ExecutionStatus.PAUSED],
+                ).update(status=status)
         if touched_hosts:
             self._apply_hosts(steps, touched_hosts)
 
-    def _apply_hosts(self, steps: dict[int, ExecutionStep],
-                     touched: dict[tuple[int, str], dict[str, str]]) -> None:
+    def _apply_hosts(
+        self, steps: dict[int, ExecutionStep], touched: dict[tuple[int, str], dict[str, str]]
+    ) -> None:
         rows = HostResult.objects.filter(
             execution_id=self.execution_id,
-            step__index__in={s for s, _ in touched}, host_name__in={h for _, h in touched}
+            step__index__in={s for s, _ in touched},
+            host_name__in={h for _, h in touched},
         ).select_related("step")
         changed = []
         for row in rows:
@@ -146,8 +170,9 @@ class EventWriter:
                 row.started_at = row.started_at or row.finished_at
                 row.message = entry.get("host_result:msg", "")[:2000]
             changed.append(row)
-        HostResult.objects.bulk_update(changed, ["status", "rc", "started_at", "finished_at",
-                                                 "message"], batch_size=500)
+        HostResult.objects.bulk_update(
+            changed, ["status", "rc", "started_at", "finished_at", "message"], batch_size=500
+        )
 
 
 class StreamIngester(threading.Thread):
@@ -178,15 +203,13 @@ class StreamIngester(threading.Thread):
         try:
             entries = stream.read_for_db(self.execution_id, self.consumer, pending=True)
             if not entries:
-                entries = stream.read_for_db(self.execution_id, self.consumer,
-                                             block_ms=block_ms)
+                entries = stream.read_for_db(self.execution_id, self.consumer, block_ms=block_ms)
             self.writer.persist(entries)
             stream.ack(self.execution_id, [e["_id"] for e in entries])
             return len(entries)
         except Exception:
             self.errors += 1
-            logger.exception("event ingest for execution %s failed; retrying",
-                             self.execution_id)
+            logger.exception("event ingest for execution %s failed; retrying", self.execution_id)
             close_old_connections()
             self._stop_requested.wait(0.5)
             return -1 if self.errors < 20 else 0

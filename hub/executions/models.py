@@ -17,23 +17,44 @@ class Execution(models.Model):
 
     name = models.CharField(max_length=255)
     kind = models.CharField(max_length=32, choices=ExecutionKind.choices, db_index=True)
-    status = models.CharField(max_length=16, choices=ExecutionStatus.choices,
-                              default=ExecutionStatus.PENDING, db_index=True)
+    status = models.CharField(
+        max_length=16,
+        choices=ExecutionStatus.choices,
+        default=ExecutionStatus.PENDING,
+        db_index=True,
+    )
     control = models.CharField(max_length=8, choices=Control.choices, blank=True, default="")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    template = models.ForeignKey("jobs.JobTemplate", null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="executions")
-    plan = models.ForeignKey("jobs.ExecutionPlan", null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="executions")
-    script = models.ForeignKey("scripts.ScriptTemplate", null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="executions")
+    template = models.ForeignKey(
+        "jobs.JobTemplate",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="executions",
+    )
+    plan = models.ForeignKey(
+        "jobs.ExecutionPlan",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="executions",
+    )
+    script = models.ForeignKey(
+        "scripts.ScriptTemplate",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="executions",
+    )
     script_version = models.PositiveIntegerField(null=True, blank=True)
-    retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="retries")
+    retry_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
     spec = models.JSONField(default=dict, blank=True)
     secret_spec = EncryptedTextField(blank=True)
     parameters = models.JSONField(default=dict, blank=True)
@@ -71,15 +92,19 @@ class ExecutionStep(models.Model):
     index = models.PositiveIntegerField()
     name = models.CharField(max_length=255)
     step_type = models.CharField(max_length=16)
-    status = models.CharField(max_length=16, choices=ExecutionStatus.choices,
-                              default=ExecutionStatus.PENDING)
+    status = models.CharField(
+        max_length=16, choices=ExecutionStatus.choices, default=ExecutionStatus.PENDING
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["execution_id", "index"]
-        constraints = [models.UniqueConstraint(fields=["execution", "index"],
-                                               name="execution_step_unique_index")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["execution", "index"], name="execution_step_unique_index"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.execution_id}#{self.index} {self.name}"
@@ -92,15 +117,16 @@ class HostResult(models.Model):
     as one line; the full output lives in the events and the archived HostLog.
     """
 
-    execution = models.ForeignKey(Execution, on_delete=models.CASCADE,
-                                  related_name="host_results")
+    execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="host_results")
     step = models.ForeignKey(ExecutionStep, on_delete=models.CASCADE, related_name="hosts")
-    host = models.ForeignKey("inventory.Host", null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    host = models.ForeignKey(
+        "inventory.Host", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     host_name = models.CharField(max_length=255)
     ip_address = models.CharField(max_length=255, blank=True)
-    status = models.CharField(max_length=16, choices=HostStatus.choices,
-                              default=HostStatus.PENDING, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=HostStatus.choices, default=HostStatus.PENDING, db_index=True
+    )
     rc = models.IntegerField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -110,8 +136,11 @@ class HostResult(models.Model):
 
     class Meta:
         ordering = ["execution_id", "step_id", "host_name"]
-        constraints = [models.UniqueConstraint(fields=["step", "host_name"],
-                                               name="host_result_unique_per_step")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["step", "host_name"], name="host_result_unique_per_step"
+            )
+        ]
         indexes = [models.Index(fields=["status", "execution"])]  # dashboard: top failing
 
     def __str__(self) -> str:
@@ -143,8 +172,9 @@ class ExecutionEvent(models.Model):
 
     class Meta:
         ordering = ["execution_id", "seq"]
-        constraints = [models.UniqueConstraint(fields=["execution", "seq"],
-                                               name="execution_event_unique_seq")]
+        constraints = [
+            models.UniqueConstraint(fields=["execution", "seq"], name="execution_event_unique_seq")
+        ]
         indexes = [models.Index(fields=["execution", "host", "seq"])]
 
     def __str__(self) -> str:
@@ -163,8 +193,9 @@ class HostLog(models.Model):
 
     class Meta:
         ordering = ["execution_id", "host_name"]
-        constraints = [models.UniqueConstraint(fields=["execution", "host_name"],
-                                               name="host_log_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["execution", "host_name"], name="host_log_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.execution_id}:{self.host_name}"

@@ -54,12 +54,16 @@ def _unlocked_key(account: Account) -> str:
         key = serialization.load_ssh_private_key(data, password=password)
     except ValueError:
         key = serialization.load_pem_private_key(data, password=password)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
-                             serialization.NoEncryption()).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.OpenSSH,
+        serialization.NoEncryption(),
+    ).decode()
 
 
-def _connection(account: Account, key_dir: Path | None, keys: dict[str, str],
-                secrets: dict[str, str]) -> ConnectionSpec:
+def _connection(
+    account: Account, key_dir: Path | None, keys: dict[str, str], secrets: dict[str, str]
+) -> ConnectionSpec:
     key = f"acct_{account.pk}"
     key_file = ""
     if account.auth_type == AuthType.KEY:
@@ -71,20 +75,34 @@ def _connection(account: Account, key_dir: Path | None, keys: dict[str, str],
     if account.become and account.become_password:
         secrets[f"{key}_become_password"] = account.become_password
     return ConnectionSpec(
-        key=key, user=account.username, auth=account.auth_type, key_file=key_file,
+        key=key,
+        user=account.username,
+        auth=account.auth_type,
+        key_file=key_file,
         has_password=account.auth_type == AuthType.PASSWORD and bool(account.password),
-        become=account.become, become_method=account.become_method,
-        become_user=account.become_user, has_become_password=bool(account.become_password))
+        become=account.become,
+        become_method=account.become_method,
+        become_user=account.become_user,
+        has_become_password=bool(account.become_password),
+    )
 
 
 def _clone(url: str, ref: str, target: Path) -> None:
     """A shallow checkout of a git repository the hub can reach (no prompts, 2 min max)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    args = ["git", "clone", "--quiet", "--depth", "1", *(["--branch", ref] if ref else []),
-            "--", url, str(target)]
+    args = [
+        "git",
+        "clone",
+        "--quiet",
+        "--depth",
+        "1",
+        *(["--branch", ref] if ref else []),
+        "--",
+        url,
+        str(target),
+    ]
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
-    result = subprocess.run(args, capture_output=True, text=True, timeout=120, env=env,
-                            check=False)
+    result = subprocess.run(args, capture_output=True, text=True, timeout=120, env=env, check=False)
     if result.returncode != 0:
         raise PlaybookError(f"git clone of {url} failed: {result.stderr.strip()[-500:]}")
 
@@ -112,49 +130,72 @@ def _playbook_source(data: dict[str, Any], private_dir: Path | None) -> dict[str
     return {"playbook": text, "playbook_path": f"{folder}/{relative}"}
 
 
-def build_project(execution: Execution, *, private_dir: Path | None,
-                  fetch_dir: str = "fetched") -> BuiltProject:
+def build_project(
+    execution: Execution, *, private_dir: Path | None, fetch_dir: str = "fetched"
+) -> BuiltProject:
     """The ProjectSpec of an execution (private_dir None: an export, keys left out)."""
     steps_data: list[dict[str, Any]] = execution.spec.get("steps", [])
-    step_secrets: dict[str, dict[str, str]] = (json.loads(execution.secret_spec)
-                                               if execution.secret_spec else {})
+    step_secrets: dict[str, dict[str, str]] = (
+        json.loads(execution.secret_spec) if execution.secret_spec else {}
+    )
     host_ids = {i for s in steps_data for i in s["host_ids"]}
     hosts = {h.pk: h for h in Host.objects.filter(pk__in=host_ids).select_related("account")}
-    account_ids = {s.get("account_id") for s in steps_data} | {
-        h.account_id for h in hosts.values()}
-    accounts = {a.pk: a for a in Account.objects.filter(
-        pk__in=[i for i in account_ids if i is not None])}
+    account_ids = {s.get("account_id") for s in steps_data} | {h.account_id for h in hosts.values()}
+    accounts = {
+        a.pk: a for a in Account.objects.filter(pk__in=[i for i in account_ids if i is not None])
+    }
     keys: dict[str, str] = {}
     secrets: dict[str, str] = {}
     key_dir = (private_dir / "project" / "keys") if private_dir else None
     connections = [_connection(a, key_dir, keys, secrets) for a in accounts.values()]
-    host_specs = [HostSpec(name=h.name, address=h.ip_address, port=h.port, os_type=h.os_type,
-                           connection=f"acct_{h.account_id}" if h.account_id else "")
-                  for h in sorted(hosts.values(), key=lambda h: h.name)]
+    host_specs = [
+        HostSpec(
+            name=h.name,
+            address=h.ip_address,
+            port=h.port,
+            os_type=h.os_type,
+            connection=f"acct_{h.account_id}" if h.account_id else "",
+        )
+        for h in sorted(hosts.values(), key=lambda h: h.name)
+    ]
     steps = []
     for data in steps_data:
         index = data["index"]
         step = StepSpec(
-            index=index, name=data["name"], kind=data["kind"],
+            index=index,
+            name=data["name"],
+            kind=data["kind"],
             hosts=tuple(hosts[i].name for i in data["host_ids"] if i in hosts),
             connection=f"acct_{data['account_id']}" if data.get("account_id") else "",
-            script_type=data.get("script_type", "shell"), content=data.get("content", ""),
-            env=data.get("env", {}), secret_env=tuple(data.get("secret_env", [])),
-            argv=tuple(data.get("argv", [])), timeout=data.get("timeout", 0),
-            ignore_errors=data.get("ignore_errors", False), batch=data.get("batch", ""),
+            script_type=data.get("script_type", "shell"),
+            content=data.get("content", ""),
+            env=data.get("env", {}),
+            secret_env=tuple(data.get("secret_env", [])),
+            argv=tuple(data.get("argv", [])),
+            timeout=data.get("timeout", 0),
+            ignore_errors=data.get("ignore_errors", False),
+            batch=data.get("batch", ""),
             failure_policy=data.get("failure_policy", "stop"),
-            files=tuple(FileSpec(f["name"], str(stored_file_path(f["id"])))
-                        for f in data.get("files", [])),
-            destination=data.get("destination", ""), fetch_path=data.get("fetch_path", ""),
-            **_playbook_source(data, private_dir))
+            files=tuple(
+                FileSpec(f["name"], str(stored_file_path(f["id"]))) for f in data.get("files", [])
+            ),
+            destination=data.get("destination", ""),
+            fetch_path=data.get("fetch_path", ""),
+            **_playbook_source(data, private_dir),
+        )
         for name, value in step_secrets.get(str(index), {}).items():
             if name in step.secret_env:
                 secrets[step_secret_var(step, name)] = value
         steps.append(step)
-    spec = ProjectSpec(name=execution.name, hosts=tuple(host_specs),
-                       connections=tuple(connections), steps=tuple(steps),
-                       forks=execution.forks, fetch_dir=fetch_dir,
-                       python_interpreter=str(get_setting("execution.python_interpreter")))
+    spec = ProjectSpec(
+        name=execution.name,
+        hosts=tuple(host_specs),
+        connections=tuple(connections),
+        steps=tuple(steps),
+        forks=execution.forks,
+        fetch_dir=fetch_dir,
+        python_interpreter=str(get_setting("execution.python_interpreter")),
+    )
     return BuiltProject(spec=spec, secrets=secrets, keys=keys)
 
 

@@ -16,10 +16,16 @@ class RunOutcome:
     rc: int | None
 
 
-def run_project(*, private_data_dir: Path, ident: str, envvars: dict[str, str], forks: int,
-                event_handler: Callable[[dict[str, Any]], bool],
-                cancel_callback: Callable[[], bool],
-                status_handler: Callable[..., None] | None = None) -> RunOutcome:
+def run_project(
+    *,
+    private_data_dir: Path,
+    ident: str,
+    envvars: dict[str, str],
+    forks: int,
+    event_handler: Callable[[dict[str, Any]], bool],
+    cancel_callback: Callable[[], bool],
+    status_handler: Callable[..., None] | None = None,
+) -> RunOutcome:
     """Runs project/playbook.yml against project/inventory/hosts.yml inside private_data_dir.
 
     The event handler must be quick (it runs in the loop that reads ansible's output);
@@ -38,8 +44,11 @@ def run_project(*, private_data_dir: Path, ident: str, envvars: dict[str, str], 
         event_handler=event_handler,
         cancel_callback=cancel_callback,
         status_handler=status_handler,
-        settings={"pexpect_timeout": 0.25, "suppress_ansible_output": True,
-                  "suppress_output_file": True},
+        settings={
+            "pexpect_timeout": 0.25,
+            "suppress_ansible_output": True,
+            "suppress_output_file": True,
+        },
         rotate_artifacts=1,
     )
     return RunOutcome(status=result.status, rc=result.rc)

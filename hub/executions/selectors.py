@@ -16,18 +16,30 @@ def execution_list_for(user: Any) -> QuerySet[Execution]:
 
 def result_groups(execution: Execution, limit_hosts: int = 50) -> list[dict[str, Any]]:
     """Hosts grouped by identical (step, status, rc, output), largest group first."""
-    rows = (HostResult.objects.filter(execution=execution)
-            .values("step__index", "status", "rc", "output_digest")
-            .annotate(count=Count("id")).order_by("-count"))
+    rows = (
+        HostResult.objects.filter(execution=execution)
+        .values("step__index", "status", "rc", "output_digest")
+        .annotate(count=Count("id"))
+        .order_by("-count")
+    )
     groups = []
     for row in rows:
         members = HostResult.objects.filter(
-            execution=execution, step__index=row["step__index"], status=row["status"],
-            rc=row["rc"], output_digest=row["output_digest"]).order_by("host_name")
+            execution=execution,
+            step__index=row["step__index"],
+            status=row["status"],
+            rc=row["rc"],
+            output_digest=row["output_digest"],
+        ).order_by("host_name")
         first = members.first()
-        groups.append({
-            "step": row["step__index"], "status": row["status"], "rc": row["rc"],
-            "count": row["count"], "output": first.output_tail if first else "",
-            "hosts": list(members.values_list("host_name", flat=True)[:limit_hosts]),
-        })
+        groups.append(
+            {
+                "step": row["step__index"],
+                "status": row["status"],
+                "rc": row["rc"],
+                "count": row["count"],
+                "output": first.output_tail if first else "",
+                "hosts": list(members.values_list("host_name", flat=True)[:limit_hosts]),
+            }
+        )
     return groups

@@ -47,8 +47,7 @@ def _env_value(value: Any) -> str:
 
 
 def _script_version(script: ScriptTemplate, number: int | None, field: str) -> ScriptVersion:
-    version = (script.versions.filter(number=number).first() if number
-               else script.current_version)
+    version = script.versions.filter(number=number).first() if number else script.current_version
     if version is None:
         raise DomainError(f"Script {script.name!r} has no version {number}.", field=field)
     if version.status != VersionStatus.ONLINE:
@@ -56,18 +55,40 @@ def _script_version(script: ScriptTemplate, number: int | None, field: str) -> S
     return version
 
 
-def _script_step(*, index: int, name: str, script_type: str, content: str,
-                 params: dict[str, Any], secret_names: set[str], argv: Sequence[str],
-                 hosts: Sequence[Host], account: Account | None, timeout: int,
-                 ignore_errors: bool = False, batch: str = "", policy: str = "stop"
-                 ) -> tuple[dict[str, Any], dict[str, str]]:
+def _script_step(
+    *,
+    index: int,
+    name: str,
+    script_type: str,
+    content: str,
+    params: dict[str, Any],
+    secret_names: set[str],
+    argv: Sequence[str],
+    hosts: Sequence[Host],
+    account: Account | None,
+    timeout: int,
+    ignore_errors: bool = False,
+    batch: str = "",
+    policy: str = "stop",
+) -> tuple[dict[str, Any], dict[str, str]]:
     env = {k: _env_value(v) for k, v in params.items() if k not in secret_names}
     secrets = {k: _env_value(v) for k, v in params.items() if k in secret_names}
-    step = {"index": index, "name": name, "kind": StepType.SCRIPT, "script_type": script_type,
-            "content": content, "env": env, "secret_env": sorted(secrets),
-            "argv": list(argv), "timeout": timeout, "ignore_errors": ignore_errors,
-            "batch": batch, "failure_policy": policy, "host_ids": [h.pk for h in hosts],
-            "account_id": account.pk if account else None}
+    step = {
+        "index": index,
+        "name": name,
+        "kind": StepType.SCRIPT,
+        "script_type": script_type,
+        "content": content,
+        "env": env,
+        "secret_env": sorted(secrets),
+        "argv": list(argv),
+        "timeout": timeout,
+        "ignore_errors": ignore_errors,
+        "batch": batch,
+        "failure_policy": policy,
+        "host_ids": [h.pk for h in hosts],
+        "account_id": account.pk if account else None,
+    }
     return step, secrets
 
 
@@ -76,28 +97,63 @@ def _masked(values: dict[str, Any], secret_names: Iterable[str]) -> dict[str, An
     return {k: (MASK if k in names else v) for k, v in values.items()}
 
 
-def _create_execution(*, actor: Any, name: str, kind: str, steps: list[dict[str, Any]],
-                      secret_spec: dict[str, dict[str, str]], hosts_by_step: list[list[Host]],
-                      forks: int, timeout: int, parameters: dict[str, Any],
-                      **links: Any) -> Execution:
+def _create_execution(
+    *,
+    actor: Any,
+    name: str,
+    kind: str,
+    steps: list[dict[str, Any]],
+    secret_spec: dict[str, dict[str, str]],
+    hosts_by_step: list[list[Host]],
+    forks: int,
+    timeout: int,
+    parameters: dict[str, Any],
+    **links: Any,
+) -> Execution:
     """Writes the record, its steps and pending host rows, audits, and enqueues the run."""
     all_hosts = {h.pk: h for hosts in hosts_by_step for h in hosts}
     execution = Execution.objects.create(
-        name=name[:255], kind=kind, created_by=actor, forks=forks, timeout=timeout,
-        spec={"steps": steps, "forks": forks}, parameters=parameters,
+        name=name[:255],
+        kind=kind,
+        created_by=actor,
+        forks=forks,
+        timeout=timeout,
+        spec={"steps": steps, "forks": forks},
+        parameters=parameters,
         secret_spec=json.dumps(secret_spec) if any(secret_spec.values()) else "",
-        targets=[{"id": h.pk, "name": h.name, "ip_address": h.ip_address}
-                 for h in sorted(all_hosts.values(), key=lambda h: h.name)], **links)
+        targets=[
+            {"id": h.pk, "name": h.name, "ip_address": h.ip_address}
+            for h in sorted(all_hosts.values(), key=lambda h: h.name)
+        ],
+        **links,
+    )
     for step, hosts in zip(steps, hosts_by_step, strict=True):
-        row = ExecutionStep.objects.create(execution=execution, index=step["index"],
-                                           name=step["name"][:255], step_type=step["kind"])
-        HostResult.objects.bulk_create([
-            HostResult(execution=execution, step=row, host=h, host_name=h.name,
-                       ip_address=h.ip_address) for h in hosts])
+        row = ExecutionStep.objects.create(
+            execution=execution,
+            index=step["index"],
+            name=step["name"][:255],
+            step_type=step["kind"],
+        )
+        HostResult.objects.bulk_create(
+            [
+                HostResult(
+                    execution=execution, step=row, host=h, host_name=h.name, ip_address=h.ip_address
+                )
+                for h in hosts
+            ]
+        )
     grant(actor, execution, OBJECT_ACTIONS)
-    record_audit_event(actor=actor, action=AuditAction.EXECUTE, obj=execution, detail={
-        "kind": kind, "targets": len(all_hosts), "parameters": parameters,
-        **{k: getattr(v, "pk", v) for k, v in links.items()}})
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.EXECUTE,
+        obj=execution,
+        detail={
+            "kind": kind,
+            "targets": len(all_hosts),
+            "parameters": parameters,
+            **{k: getattr(v, "pk", v) for k, v in links.items()},
+        },
+    )
     from hub.executions.tasks import run_execution_task
 
     run_execution_task.delay_on_commit(execution.pk)
@@ -112,11 +168,15 @@ def _timeout(timeout: int | None) -> int:
     return int(timeout or get_setting("execution.default_timeout"))
 
 
-def launch_quick_script(*, actor: Any, data: dict[str, Any],
-                        kind: str = ExecutionKind.QUICK_SCRIPT) -> Execution:
+def launch_quick_script(
+    *, actor: Any, data: dict[str, Any], kind: str = ExecutionKind.QUICK_SCRIPT
+) -> Execution:
     """Runs inline content or a library script version on hosts/groups now."""
-    hosts = resolve_hosts(actor=actor, host_ids=data.get("target_host_ids", []),
-                          group_ids=data.get("target_group_ids", []))
+    hosts = resolve_hosts(
+        actor=actor,
+        host_ids=data.get("target_host_ids", []),
+        group_ids=data.get("target_group_ids", []),
+    )
     account = data.get("account")
     check_account(actor, account)
     require_accounts(hosts, account, "account_id")
@@ -134,46 +194,83 @@ def launch_quick_script(*, actor: Any, data: dict[str, Any],
         argv = [str(a) for a in data.get("script_args", [])]
     enforce_rules(content, script_type, field="script_content")
     name = data.get("name") or (script.name if script else "Quick script")
-    step, secrets = _script_step(index=1, name=name, script_type=script_type, content=content,
-                                 params=params, secret_names=secret_names, argv=argv,
-                                 hosts=hosts, account=account, timeout=_timeout(data.get(
-                                     "timeout")))
+    step, secrets = _script_step(
+        index=1,
+        name=name,
+        script_type=script_type,
+        content=content,
+        params=params,
+        secret_names=secret_names,
+        argv=argv,
+        hosts=hosts,
+        account=account,
+        timeout=_timeout(data.get("timeout")),
+    )
     with transaction.atomic():
         return _create_execution(
-            actor=actor, name=name, kind=kind, steps=[step],
-            secret_spec={"1": secrets}, hosts_by_step=[hosts], forks=_forks(
-                data.get("concurrency")), timeout=step["timeout"],
-            parameters=_masked(params, secret_names), script=script,
-            script_version=version.number if script else None)
+            actor=actor,
+            name=name,
+            kind=kind,
+            steps=[step],
+            secret_spec={"1": secrets},
+            hosts_by_step=[hosts],
+            forks=_forks(data.get("concurrency")),
+            timeout=step["timeout"],
+            parameters=_masked(params, secret_names),
+            script=script,
+            script_version=version.number if script else None,
+        )
 
 
 def launch_file_transfer(*, actor: Any, data: dict[str, Any]) -> Execution:
     """Pushes uploaded files to hosts, or fetches a path from hosts into the artifacts."""
-    hosts = resolve_hosts(actor=actor, host_ids=data.get("target_host_ids", []),
-                          group_ids=data.get("target_group_ids", []))
+    hosts = resolve_hosts(
+        actor=actor,
+        host_ids=data.get("target_host_ids", []),
+        group_ids=data.get("target_group_ids", []),
+    )
     account = data.get("account")
     check_account(actor, account)
     require_accounts(hosts, account, "account_id")
     mode = data["mode"]
     files: list[StoredFile] = data.get("stored_files", [])
     name = data.get("name") or ("Push files" if mode == "push" else "Fetch files")
-    step = {"index": 1, "name": name, "kind": StepType.FILE_PUSH if mode == "push"
-            else StepType.FILE_FETCH, "host_ids": [h.pk for h in hosts],
-            "account_id": account.pk if account else None, "timeout": _timeout(
-                data.get("timeout")), "ignore_errors": False, "batch": "",
-            "failure_policy": "stop", "destination": data.get("destination", ""),
-            "fetch_path": data.get("path", ""),
-            "files": [{"id": str(f.pk), "name": f.name, "sha256": f.sha256} for f in files]}
+    step = {
+        "index": 1,
+        "name": name,
+        "kind": StepType.FILE_PUSH if mode == "push" else StepType.FILE_FETCH,
+        "host_ids": [h.pk for h in hosts],
+        "account_id": account.pk if account else None,
+        "timeout": _timeout(data.get("timeout")),
+        "ignore_errors": False,
+        "batch": "",
+        "failure_policy": "stop",
+        "destination": data.get("destination", ""),
+        "fetch_path": data.get("path", ""),
+        "files": [{"id": str(f.pk), "name": f.name, "sha256": f.sha256} for f in files],
+    }
     with transaction.atomic():
         return _create_execution(
-            actor=actor, name=name, kind=ExecutionKind.QUICK_FILE, steps=[step], secret_spec={},
-            hosts_by_step=[hosts], forks=_forks(data.get("concurrency")),
-            timeout=step["timeout"], parameters={"mode": mode, "destination": step[
-                "destination"], "path": step["fetch_path"], "files": [f.name for f in files]})
+            actor=actor,
+            name=name,
+            kind=ExecutionKind.QUICK_FILE,
+            steps=[step],
+            secret_spec={},
+            hosts_by_step=[hosts],
+            forks=_forks(data.get("concurrency")),
+            timeout=step["timeout"],
+            parameters={
+                "mode": mode,
+                "destination": step["destination"],
+                "path": step["fetch_path"],
+                "files": [f.name for f in files],
+            },
+        )
 
 
-def _plan_variables(plan: ExecutionPlan, overrides: dict[str, Any] | None
-                    ) -> tuple[dict[str, Any], set[str]]:
+def _plan_variables(
+    plan: ExecutionPlan, overrides: dict[str, Any] | None
+) -> tuple[dict[str, Any], set[str]]:
     """Template defaults < plan values < launch overrides; required ones must be set."""
     declared = {v.name: v for v in plan.template.variables.all()}
     overrides = dict(overrides or {})
@@ -192,31 +289,60 @@ def _plan_variables(plan: ExecutionPlan, overrides: dict[str, Any] | None
     return values, secret_names
 
 
-def _plan_step_spec(*, actor: Any, index: int, step: JobStep, hosts: list[Host],
-                    account: Account | None, variables: dict[str, Any], var_secrets: set[str],
-                    action: str = "execute") -> tuple[dict[str, Any], dict[str, str]]:
+def _plan_step_spec(
+    *,
+    actor: Any,
+    index: int,
+    step: JobStep,
+    hosts: list[Host],
+    account: Account | None,
+    variables: dict[str, Any],
+    var_secrets: set[str],
+    action: str = "execute",
+) -> tuple[dict[str, Any], dict[str, str]]:
     field = f"steps[{index}]"
     if step.step_type == StepType.PLAYBOOK:
-        source = ({"file_id": str(step.playbook_file)} if step.playbook_file else
-                  {"url": step.playbook_url, "ref": step.playbook_ref,
-                   "path": step.playbook_path or "playbook.yml"})
-        return {"index": index, "name": step.name, "kind": StepType.PLAYBOOK,
-                "playbook": source, "host_ids": [h.pk for h in hosts],
-                "account_id": account.pk if account else None,
-                "timeout": _timeout(step.timeout), "ignore_errors": step.ignore_errors,
-                "batch": "", "failure_policy": step.batch_failure_policy}, {}
+        source = (
+            {"file_id": str(step.playbook_file)}
+            if step.playbook_file
+            else {
+                "url": step.playbook_url,
+                "ref": step.playbook_ref,
+                "path": step.playbook_path or "playbook.yml",
+            }
+        )
+        return {
+            "index": index,
+            "name": step.name,
+            "kind": StepType.PLAYBOOK,
+            "playbook": source,
+            "host_ids": [h.pk for h in hosts],
+            "account_id": account.pk if account else None,
+            "timeout": _timeout(step.timeout),
+            "ignore_errors": step.ignore_errors,
+            "batch": "",
+            "failure_policy": step.batch_failure_policy,
+        }, {}
     if step.step_type != StepType.SCRIPT:
         files = list(StoredFile.objects.filter(pk__in=step.source_files))
         if step.step_type == StepType.FILE_PUSH and len(files) != len(step.source_files):
-            raise DomainError(f"Step {step.name!r} refers to files that no longer exist.",
-                              field=field)
-        return {"index": index, "name": step.name, "kind": step.step_type,
-                "host_ids": [h.pk for h in hosts], "account_id": account.pk if account else None,
-                "timeout": _timeout(step.timeout), "ignore_errors": step.ignore_errors,
-                "batch": step.batch_size, "failure_policy": step.batch_failure_policy,
-                "destination": step.destination, "fetch_path": step.fetch_path,
-                "files": [{"id": str(f.pk), "name": f.name, "sha256": f.sha256}
-                          for f in files]}, {}
+            raise DomainError(
+                f"Step {step.name!r} refers to files that no longer exist.", field=field
+            )
+        return {
+            "index": index,
+            "name": step.name,
+            "kind": step.step_type,
+            "host_ids": [h.pk for h in hosts],
+            "account_id": account.pk if account else None,
+            "timeout": _timeout(step.timeout),
+            "ignore_errors": step.ignore_errors,
+            "batch": step.batch_size,
+            "failure_policy": step.batch_failure_policy,
+            "destination": step.destination,
+            "fetch_path": step.fetch_path,
+            "files": [{"id": str(f.pk), "name": f.name, "sha256": f.sha256} for f in files],
+        }, {}
     params: dict[str, Any] = dict(variables)
     secret_names = set(var_secrets)
     argv: list[str] = []
@@ -236,16 +362,32 @@ def _plan_step_spec(*, actor: Any, index: int, step: JobStep, hosts: list[Host],
         secret_names |= set(step.secret_parameter_values)
         content, script_type = step.script_content, step.script_type
     enforce_rules(content, script_type, field=field)
-    return _script_step(index=index, name=step.name, script_type=script_type, content=content,
-                        params=params, secret_names=secret_names, argv=argv, hosts=hosts,
-                        account=account, timeout=_timeout(step.timeout),
-                        ignore_errors=step.ignore_errors, batch=step.batch_size,
-                        policy=step.batch_failure_policy)
+    return _script_step(
+        index=index,
+        name=step.name,
+        script_type=script_type,
+        content=content,
+        params=params,
+        secret_names=secret_names,
+        argv=argv,
+        hosts=hosts,
+        account=account,
+        timeout=_timeout(step.timeout),
+        ignore_errors=step.ignore_errors,
+        batch=step.batch_size,
+        policy=step.batch_failure_policy,
+    )
 
 
-def plan_run_spec(*, actor: Any, template: Any, selection: list[tuple[JobStep, Any]],
-                  variables: dict[str, Any], var_secrets: set[str], action: str = "execute"
-                  ) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]], list[list[Host]]]:
+def plan_run_spec(
+    *,
+    actor: Any,
+    template: Any,
+    selection: list[tuple[JobStep, Any]],
+    variables: dict[str, Any],
+    var_secrets: set[str],
+    action: str = "execute",
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]], list[list[Host]]]:
     """Frozen steps of a template selection (step, plan step or None), in order."""
     steps, secrets, hosts_by_step = [], {}, []
     for index, (step, plan_step) in enumerate(selection, start=1):
@@ -255,16 +397,27 @@ def plan_run_spec(*, actor: Any, template: Any, selection: list[tuple[JobStep, A
             source = step
         else:
             source = template
-        hosts = resolve_hosts(actor=actor, host_ids=[h.pk for h in source.target_hosts.all()],
-                              group_ids=[g.pk for g in source.target_groups.all()],
-                              field=f"steps[{index}]", action=action)
+        hosts = resolve_hosts(
+            actor=actor,
+            host_ids=[h.pk for h in source.target_hosts.all()],
+            group_ids=[g.pk for g in source.target_groups.all()],
+            field=f"steps[{index}]",
+            action=action,
+        )
         account = step.account or template.account
         if action == "execute":
             check_account(actor, account, f"steps[{index}]")
             require_accounts(hosts, account, f"steps[{index}]")
-        spec, step_secrets = _plan_step_spec(actor=actor, index=index, step=step, hosts=hosts,
-                                             account=account, variables=variables,
-                                             var_secrets=var_secrets, action=action)
+        spec, step_secrets = _plan_step_spec(
+            actor=actor,
+            index=index,
+            step=step,
+            hosts=hosts,
+            account=account,
+            variables=variables,
+            var_secrets=var_secrets,
+            action=action,
+        )
         steps.append(spec)
         secrets[str(index)] = step_secrets
         hosts_by_step.append(hosts)
@@ -272,39 +425,65 @@ def plan_run_spec(*, actor: Any, template: Any, selection: list[tuple[JobStep, A
 
 
 def plan_selection(plan: ExecutionPlan) -> list[tuple[JobStep, Any]]:
-    plan_steps = list(plan.steps.select_related("step__script", "step__account")
-                      .prefetch_related("target_hosts", "target_groups").order_by("order"))
+    plan_steps = list(
+        plan.steps.select_related("step__script", "step__account")
+        .prefetch_related("target_hosts", "target_groups")
+        .order_by("order")
+    )
     if not plan_steps:
         raise DomainError("The plan selects no steps.", field="steps")
     if any(ps.step is None for ps in plan_steps):
-        raise Conflict("A step of this plan was removed from the template: sync the plan first.",
-                       field="steps")
+        raise Conflict(
+            "A step of this plan was removed from the template: sync the plan first.", field="steps"
+        )
     return [(ps.step, ps) for ps in plan_steps if ps.step is not None]
 
 
-def launch_plan(*, actor: Any, plan: ExecutionPlan, variables: dict[str, Any] | None = None,
-                concurrency: int | None = None, kind: str = ExecutionKind.PLAN,
-                **links: Any) -> Execution:
+def launch_plan(
+    *,
+    actor: Any,
+    plan: ExecutionPlan,
+    variables: dict[str, Any] | None = None,
+    concurrency: int | None = None,
+    kind: str = ExecutionKind.PLAN,
+    **links: Any,
+) -> Execution:
     if not user_can(actor, plan, "execute"):
         raise NotAllowed("You may not run this plan.")
     values, var_secrets = _plan_variables(plan, variables)
     steps, secrets, hosts_by_step = plan_run_spec(
-        actor=actor, template=plan.template, selection=plan_selection(plan), variables=values,
-        var_secrets=var_secrets)
+        actor=actor,
+        template=plan.template,
+        selection=plan_selection(plan),
+        variables=values,
+        var_secrets=var_secrets,
+    )
     with transaction.atomic():
         return _create_execution(
-            actor=actor, name=plan.name, kind=kind, steps=steps, secret_spec=secrets,
-            hosts_by_step=hosts_by_step, forks=_forks(concurrency),
-            timeout=max(s["timeout"] for s in steps), parameters=_masked(values, var_secrets),
-            plan=plan, template=plan.template, **links)
+            actor=actor,
+            name=plan.name,
+            kind=kind,
+            steps=steps,
+            secret_spec=secrets,
+            hosts_by_step=hosts_by_step,
+            forks=_forks(concurrency),
+            timeout=max(s["timeout"] for s in steps),
+            parameters=_masked(values, var_secrets),
+            plan=plan,
+            template=plan.template,
+            **links,
+        )
 
 
 def retry_failed(*, actor: Any, execution: Execution) -> Execution:
     """A new execution of the same steps on the hosts that did not succeed."""
     if execution.status not in FINISHED_STATUSES:
         raise Conflict("The execution is still running.", field="status")
-    bad = set(HostResult.objects.filter(execution=execution).exclude(
-        status__in=[HostStatus.SUCCESS, HostStatus.SKIPPED]).values_list("host_id", flat=True))
+    bad = set(
+        HostResult.objects.filter(execution=execution)
+        .exclude(status__in=[HostStatus.SUCCESS, HostStatus.SKIPPED])
+        .values_list("host_id", flat=True)
+    )
     bad.discard(None)
     if not bad:
         raise DomainError("No failed hosts to retry.", field="hosts")
@@ -320,17 +499,31 @@ def retry_failed(*, actor: Any, execution: Execution) -> Execution:
             steps.append({**step, "index": len(steps) + 1, "host_ids": [h.pk for h in chosen]})
             hosts_by_step.append(chosen)
     old_secrets = json.loads(execution.secret_spec) if execution.secret_spec else {}
-    index_map = {str(s["index"]): str(n) for n, s in enumerate(
-        [s for s in execution.spec.get("steps", []) if any(i in hosts for i in s["host_ids"])],
-        start=1)}
+    index_map = {
+        str(s["index"]): str(n)
+        for n, s in enumerate(
+            [s for s in execution.spec.get("steps", []) if any(i in hosts for i in s["host_ids"])],
+            start=1,
+        )
+    }
     secrets = {index_map[k]: v for k, v in old_secrets.items() if k in index_map}
     with transaction.atomic():
         return _create_execution(
-            actor=actor, name=f"{execution.name} (retry failed)", kind=execution.kind,
-            steps=steps, secret_spec=secrets, hosts_by_step=hosts_by_step,
-            forks=execution.forks, timeout=execution.timeout, parameters=execution.parameters,
-            retry_of=execution, plan=execution.plan, template=execution.template,
-            script=execution.script, script_version=execution.script_version)
+            actor=actor,
+            name=f"{execution.name} (retry failed)",
+            kind=execution.kind,
+            steps=steps,
+            secret_spec=secrets,
+            hosts_by_step=hosts_by_step,
+            forks=execution.forks,
+            timeout=execution.timeout,
+            parameters=execution.parameters,
+            retry_of=execution,
+            plan=execution.plan,
+            template=execution.template,
+            script=execution.script,
+            script_version=execution.script_version,
+        )
 
 
 def control_execution(*, actor: Any, execution: Execution, action: str) -> Execution:
@@ -351,12 +544,14 @@ def control_execution(*, actor: Any, execution: Execution, action: str) -> Execu
                 raise Conflict("The execution is not paused.", field="status")
             execution.control = Control.NONE
         execution.save(update_fields=["control", "status", "finished_at"])
-        record_audit_event(actor=actor, action=AuditAction.CONTROL, obj=execution,
-                           detail={"action": action})
+        record_audit_event(
+            actor=actor, action=AuditAction.CONTROL, obj=execution, detail={"action": action}
+        )
     stream.set_control(execution.pk, "resume" if action == "resume" else action)
     if execution.started_at is not None:  # a queued run's stream starts when it starts
-        stream.append_event(execution.pk, {"kind": "control", "text": action,
-                                           "status": execution.status})
+        stream.append_event(
+            execution.pk, {"kind": "control", "text": action, "status": execution.status}
+        )
     return execution
 
 
@@ -366,11 +561,26 @@ def test_host_connections(*, actor: Any, hosts: list[Host]) -> Execution:
         if not user_can(actor, host, "execute"):
             raise NotAllowed(f"You may not connect to {host.name}.", field="host_ids")
     require_accounts(hosts, None, "host_ids")
-    step = {"index": 1, "name": "Test connection", "kind": "ping",
-            "host_ids": [h.pk for h in hosts], "account_id": None, "timeout": 30,
-            "ignore_errors": False, "batch": "", "failure_policy": "continue"}
+    step = {
+        "index": 1,
+        "name": "Test connection",
+        "kind": "ping",
+        "host_ids": [h.pk for h in hosts],
+        "account_id": None,
+        "timeout": 30,
+        "ignore_errors": False,
+        "batch": "",
+        "failure_policy": "continue",
+    }
     with transaction.atomic():
         return _create_execution(
-            actor=actor, name="Connection test", kind=ExecutionKind.CONNECTION_TEST,
-            steps=[step], secret_spec={}, hosts_by_step=[hosts], forks=_forks(None), timeout=30,
-            parameters={})
+            actor=actor,
+            name="Connection test",
+            kind=ExecutionKind.CONNECTION_TEST,
+            steps=[step],
+            secret_spec={},
+            hosts_by_step=[hosts],
+            forks=_forks(None),
+            timeout=30,
+            parameters={},
+        )

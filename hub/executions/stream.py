@@ -17,8 +17,15 @@ import redis
 import redis.asyncio as aioredis
 from django.conf import settings
 
-LUA_PATH = (Path(settings.PLAYBOOKS_DIR) / "ansible_collections" / "hub" / "ops" / "plugins"
-            / "module_utils" / "append_event.lua")
+LUA_PATH = (
+    Path(settings.PLAYBOOKS_DIR)
+    / "ansible_collections"
+    / "hub"
+    / "ops"
+    / "plugins"
+    / "module_utils"
+    / "append_event.lua"
+)
 DB_GROUP = "db"
 ACTIVE_SET = "hub:exec:active"
 ALIVE_SECONDS = 30
@@ -44,13 +51,18 @@ def alive_key(execution_id: int) -> str:
 
 @functools.cache
 def client() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL, decode_responses=True,
-                                health_check_interval=30, socket_timeout=SOCKET_TIMEOUT)
+    return redis.Redis.from_url(
+        settings.REDIS_URL,
+        decode_responses=True,
+        health_check_interval=30,
+        socket_timeout=SOCKET_TIMEOUT,
+    )
 
 
 def async_client() -> aioredis.Redis:
-    return aioredis.Redis.from_url(settings.REDIS_URL, decode_responses=True,
-                                   socket_timeout=SOCKET_TIMEOUT)
+    return aioredis.Redis.from_url(
+        settings.REDIS_URL, decode_responses=True, socket_timeout=SOCKET_TIMEOUT
+    )
 
 
 @functools.cache
@@ -146,22 +158,39 @@ def _first_stream(reply: Any) -> list[dict[str, str]]:
     return _decode(reply[0][1]) if reply else []
 
 
-def read_for_db(execution_id: int, consumer: str, *, count: int = 1000, block_ms: int = 200,
-                pending: bool = False) -> list[dict[str, str]]:
+def read_for_db(
+    execution_id: int,
+    consumer: str,
+    *,
+    count: int = 1000,
+    block_ms: int = 200,
+    pending: bool = False,
+) -> list[dict[str, str]]:
     """Next entries for the database writer (its own pending ones first when `pending`)."""
     start = "0" if pending else ">"
-    reply = client().xreadgroup(DB_GROUP, consumer, {stream_key(execution_id): start},
-                                count=count, block=None if pending else block_ms)
+    reply = client().xreadgroup(
+        DB_GROUP,
+        consumer,
+        {stream_key(execution_id): start},
+        count=count,
+        block=None if pending else block_ms,
+    )
     return _first_stream(reply)
 
 
-def claim_stale(execution_id: int, consumer: str, *, idle_ms: int = 10_000,
-                count: int = 1000) -> list[dict[str, str]]:
+def claim_stale(
+    execution_id: int, consumer: str, *, idle_ms: int = 10_000, count: int = 1000
+) -> list[dict[str, str]]:
     """Entries another (dead) writer read but never acknowledged."""
     try:
-        _next, entries, *_ = client().xautoclaim(stream_key(execution_id), DB_GROUP, consumer,
-                                                 min_idle_time=idle_ms, start_id="0-0",
-                                                 count=count)
+        _next, entries, *_ = client().xautoclaim(
+            stream_key(execution_id),
+            DB_GROUP,
+            consumer,
+            min_idle_time=idle_ms,
+            start_id="0-0",
+            count=count,
+        )
     except redis.ResponseError:
         return []
     return _decode([e for e in entries if e])
@@ -176,11 +205,18 @@ def last_seq(execution_id: int) -> int:
     return int(client().get(seq_key(execution_id)) or 0)
 
 
-async def read_after(redis_async: aioredis.Redis, execution_id: int, after_seq: int, *,
-                     block_ms: int, count: int = 500) -> list[dict[str, str]]:
+async def read_after(
+    redis_async: aioredis.Redis,
+    execution_id: int,
+    after_seq: int,
+    *,
+    block_ms: int,
+    count: int = 500,
+) -> list[dict[str, str]]:
     """Entries with seq > after_seq, waiting up to block_ms for new ones."""
-    reply = await redis_async.xread({stream_key(execution_id): f"{after_seq}-0"},
-                                    count=count, block=block_ms)
+    reply = await redis_async.xread(
+        {stream_key(execution_id): f"{after_seq}-0"}, count=count, block=block_ms
+    )
     return _first_stream(reply)
 
 

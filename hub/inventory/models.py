@@ -17,14 +17,14 @@ class Account(OwnedModel):
 
     name = models.CharField(max_length=100, unique=True)
     username = models.CharField(max_length=64)
-    auth_type = models.CharField(max_length=16, choices=AuthType.choices,
-                                 default=AuthType.PASSWORD)
+    auth_type = models.CharField(max_length=16, choices=AuthType.choices, default=AuthType.PASSWORD)
     password = EncryptedTextField(blank=True)
     private_key = EncryptedTextField(blank=True)
     passphrase = EncryptedTextField(blank=True)
     become = models.BooleanField(default=False)
-    become_method = models.CharField(max_length=8, choices=BecomeMethod.choices,
-                                     default=BecomeMethod.SUDO)
+    become_method = models.CharField(
+        max_length=8, choices=BecomeMethod.choices, default=BecomeMethod.SUDO
+    )
     become_user = models.CharField(max_length=64, default="root")
     become_password = EncryptedTextField(blank=True)
     description = models.TextField(blank=True)
@@ -41,8 +41,9 @@ class HostGroup(OwnedModel):
     """A named set of hosts (business, environment, any dimension); groups nest via parent."""
 
     name = models.CharField(max_length=100, unique=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     description = models.TextField(blank=True)
 
     class Meta:
@@ -70,20 +71,22 @@ class Host(OwnedModel):
 
     name = models.CharField(max_length=255, unique=True)
     ip_address = models.CharField(max_length=255, db_index=True)
-    port = models.PositiveIntegerField(default=22, validators=[MinValueValidator(1),
-                                                               MaxValueValidator(65535)])
+    port = models.PositiveIntegerField(
+        default=22, validators=[MinValueValidator(1), MaxValueValidator(65535)]
+    )
     os_type = models.CharField(max_length=16, choices=OsType.choices, default=OsType.LINUX)
     labels = models.JSONField(default=dict, blank=True)
     description = models.TextField(blank=True)
-    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="hosts")
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="hosts"
+    )
     groups = models.ManyToManyField(HostGroup, blank=True, related_name="hosts")
-    status = models.CharField(max_length=16, choices=HostStatus.choices,
-                              default=HostStatus.UNKNOWN, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=HostStatus.choices, default=HostStatus.UNKNOWN, db_index=True
+    )
     status_message = models.TextField(blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
-    source = models.CharField(max_length=16, choices=HostSource.choices,
-                              default=HostSource.MANUAL)
+    source = models.CharField(max_length=16, choices=HostSource.choices, default=HostSource.MANUAL)
     cloud_instance_id = models.CharField(max_length=128, blank=True, db_index=True)
     cloud_region = models.CharField(max_length=64, blank=True)
     cloud_missing = models.BooleanField(default=False)

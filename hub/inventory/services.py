@@ -17,8 +17,16 @@ from hub.core.exceptions import DomainError
 from hub.core.permissions import OBJECT_ACTIONS, grant, objects_for, user_can
 from hub.inventory.models import Host, HostGroup
 
-IMPORT_COLUMNS = ("name", "ip_address", "port", "os_type", "groups", "labels", "description",
-                  "account")
+IMPORT_COLUMNS = (
+    "name",
+    "ip_address",
+    "port",
+    "os_type",
+    "groups",
+    "labels",
+    "description",
+    "account",
+)
 MAX_IMPORT_ROWS = 5000
 
 
@@ -45,8 +53,9 @@ def parse_import_rows(fmt: str, text: str) -> list[dict[str, Any]]:
     reader = csv.DictReader(io.StringIO(text.strip()))
     unknown = set(reader.fieldnames or []) - set(IMPORT_COLUMNS)
     if not reader.fieldnames or "name" not in reader.fieldnames:
-        raise DomainError(f"CSV needs a header line with: {', '.join(IMPORT_COLUMNS)}.",
-                          field="text")
+        raise DomainError(
+            f"CSV needs a header line with: {', '.join(IMPORT_COLUMNS)}.", field="text"
+        )
     if unknown:
         raise DomainError(f"Unknown CSV columns: {', '.join(sorted(unknown))}.", field="text")
     rows: list[dict[str, Any]] = []
@@ -101,16 +110,18 @@ def import_hosts(*, actor: Any, request: Request, fmt: str, text: str) -> dict[s
         instance = existing.get(str(row.get("name")))
         if instance is not None and not user_can(actor, instance, "change"):
             row_errors["name"] = ["A host with this name exists and you may not change it."]
-        serializer = HostSerializer(instance, data=row, context={"request": request},
-                                    partial=instance is not None)
+        serializer = HostSerializer(
+            instance, data=row, context={"request": request}, partial=instance is not None
+        )
         if not serializer.is_valid():
             row_errors.update(serializer.errors)
         if row_errors:
             errors.append({"line": line, "name": row.get("name"), "errors": row_errors})
         prepared.append(serializer)
     if errors:
-        raise DomainError("Some rows are invalid; nothing was imported.", field="text",
-                          extra={"rows": errors})
+        raise DomainError(
+            "Some rows are invalid; nothing was imported.", field="text", extra={"rows": errors}
+        )
     return _save_import(actor, prepared)
 
 
@@ -124,8 +135,12 @@ def _save_import(actor: Any, prepared: list[Any]) -> dict[str, Any]:
             if is_new:
                 grant(actor, host, OBJECT_ACTIONS)
             created, updated = created + is_new, updated + (not is_new)
-            record_audit_event(actor=actor, action=AuditAction.IMPORT, obj=host,
-                               changes=changes_between(before, snapshot(host)))
+            record_audit_event(
+                actor=actor,
+                action=AuditAction.IMPORT,
+                obj=host,
+                changes=changes_between(before, snapshot(host)),
+            )
     return {"created": created, "updated": updated, "errors": []}
 
 
@@ -155,8 +170,12 @@ def bulk_update_hosts(*, actor: Any, ids: list[int], changes: dict[str, Any]) ->
             host.save()
             host.groups.add(*add_groups)
             host.groups.remove(*remove_groups)
-            record_audit_event(actor=actor, action=AuditAction.UPDATE, obj=host,
-                               changes=changes_between(before, snapshot(host)))
+            record_audit_event(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                obj=host,
+                changes=changes_between(before, snapshot(host)),
+            )
     return len(hosts)
 
 
@@ -164,7 +183,11 @@ def bulk_delete_hosts(*, actor: Any, ids: list[int]) -> int:
     hosts = _hosts_for(actor, ids, "delete")
     with transaction.atomic():
         for host in hosts:
-            record_audit_event(actor=actor, action=AuditAction.DELETE, obj=host,
-                               changes=changes_between(snapshot(host), {}))
+            record_audit_event(
+                actor=actor,
+                action=AuditAction.DELETE,
+                obj=host,
+                changes=changes_between(snapshot(host), {}),
+            )
             host.delete()
     return len(hosts)

@@ -9,8 +9,9 @@ from celery import shared_task
 from hub.inventory.cloud import services as cloud_services
 
 
-@shared_task(name="inventory.sync_cloud_hosts", bind=True,
-             time_limit=cloud_services.SYNC_TIME_LIMIT)
+@shared_task(
+    name="inventory.sync_cloud_hosts", bind=True, time_limit=cloud_services.SYNC_TIME_LIMIT
+)
 def sync_cloud_hosts_task(self: Any, sync_id: int) -> str:
     return cloud_services.run_cloud_sync(sync_id=sync_id, task_id=self.request.id or "")
 

@@ -9,8 +9,10 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from rest_framework import serializers
 
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
-                       r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
+    r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
+)
 
 
 def validate_address(value: str) -> str:
@@ -40,11 +42,14 @@ def validate_private_key(key: str, passphrase: str) -> None:
             errors.append(str(exc))
         except UnsupportedAlgorithm as exc:  # e.g. bcrypt-KDF OpenSSH keys without bcrypt
             raise serializers.ValidationError(
-                {"private_key": [f"This private key cannot be opened here: {exc}."]}) from exc
+                {"private_key": [f"This private key cannot be opened here: {exc}."]}
+            ) from exc
     # A wrong passphrase on an OpenSSH key decrypts to garbage: "broken checksum".
     hints = ("password", "encrypted", "broken checksum")
     if any(h in e.lower() for e in errors for h in hints):
         raise serializers.ValidationError(
-            {"passphrase": ["The passphrase does not open this private key."]})
+            {"passphrase": ["The passphrase does not open this private key."]}
+        )
     raise serializers.ValidationError(
-        {"private_key": ["Not a valid private key (OpenSSH or PEM format expected)."]})
+        {"private_key": ["Not a valid private key (OpenSSH or PEM format expected)."]}
+    )

@@ -131,8 +131,7 @@ class _PlaybookLoader(yaml.SafeLoader):
     pass
 
 
-_PlaybookLoader.add_multi_constructor(
-    "!", lambda loader, suffix, node: _Tagged("!" + suffix, node))
+_PlaybookLoader.add_multi_constructor("!", lambda loader, suffix, node: _Tagged("!" + suffix, node))
 _Dumper.add_representer(_Tagged, lambda dumper, value: value.node)
 
 
@@ -239,8 +238,7 @@ def _inventory(spec: ProjectSpec) -> dict[str, Any]:
     }
 
 
-def _script_task(step: StepSpec, mode: Mode, windows: bool, mixed: bool = True
-                 ) -> dict[str, Any]:
+def _script_task(step: StepSpec, mode: Mode, windows: bool, mixed: bool = True) -> dict[str, Any]:
     ext, interpreter = SCRIPT_RUNTIME.get(step.script_type, (".sh", "bash"))
     script = f"step_{step.index}{ext}"
     base: dict[str, Any] = {"name": f"Run script - {_clean_name(step.name)}"}
@@ -262,7 +260,8 @@ def _script_task(step: StepSpec, mode: Mode, windows: bool, mixed: bool = True
             base["timeout"] = step.timeout
     if step.env or step.secret_env:  # templated per host: only when there is something to set
         base["environment"] = _jinja(
-            f"step_{step.index}_env | combine(step_{step.index}_secret_env)")
+            f"step_{step.index}_env | combine(step_{step.index}_secret_env)"
+        )
     if windows:
         base["when"] = "hub_os == 'windows'"
     elif mode == "run" and mixed:
@@ -315,8 +314,9 @@ def _play(step: StepSpec, spec: ProjectSpec, mode: Mode) -> dict[str, Any]:
     if step.kind == "script":
         os_types = {h.os_type for h in spec.hosts if h.name in step.hosts}
         mixed = "windows" in os_types
-        tasks = ([_script_task(step, mode, windows=False, mixed=mixed)]
-                 if os_types - {"windows"} else [])
+        tasks = (
+            [_script_task(step, mode, windows=False, mixed=mixed)] if os_types - {"windows"} else []
+        )
         if "windows" in os_types:
             tasks.append(_script_task(step, mode, windows=True))
     elif step.kind == "playbook":
@@ -412,17 +412,21 @@ def _rewrite_playbook(step: StepSpec, spec: ProjectSpec) -> list[dict[str, Any]]
     for number, play in enumerate(_user_plays(step.playbook), start=1):
         hosts = play.get("hosts")
         pattern = ":".join(hosts) if isinstance(hosts, list) else str(hosts)
-        rewritten = {**play, "name": f"Step {step.index} - "
-                     f"{_clean_name(str(play.get('name') or f'play {number}'))}",
-                     "hosts": f"{pattern}:&step_{step.index}"}
+        rewritten = {
+            **play,
+            "name": f"Step {step.index} - {_clean_name(str(play.get('name') or f'play {number}'))}",
+            "hosts": f"{pattern}:&step_{step.index}",
+        }
         play_vars = dict(play.get("vars") or {}) if isinstance(play.get("vars"), dict) else {}
         play_vars.update(hub_step=step.index, hub_failure_policy=step.failure_policy)
         if step.connection in connections:
             play_vars.update(_connection_vars(connections[step.connection]))
         rewritten["vars"] = play_vars
         extra = play.get("vars_files") or []
-        rewritten["vars_files"] = [f"{back}vars/secrets.yml", *(
-            extra if isinstance(extra, list) else [extra])]
+        rewritten["vars_files"] = [
+            f"{back}vars/secrets.yml",
+            *(extra if isinstance(extra, list) else [extra]),
+        ]
         plays.append(rewritten)
     return plays
 

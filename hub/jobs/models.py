@@ -23,8 +23,9 @@ class JobTemplate(OwnedModel):
     description = models.TextField(blank=True)
     target_hosts = models.ManyToManyField(Host, blank=True, related_name="+")
     target_groups = models.ManyToManyField(HostGroup, blank=True, related_name="+")
-    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="+")
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -44,8 +45,9 @@ class TemplateVariable(models.Model):
 
     template = models.ForeignKey(JobTemplate, on_delete=models.CASCADE, related_name="variables")
     name = models.CharField(max_length=64)
-    var_type = models.CharField(max_length=16, choices=VariableType.choices,
-                                default=VariableType.STRING)
+    var_type = models.CharField(
+        max_length=16, choices=VariableType.choices, default=VariableType.STRING
+    )
     value = models.JSONField(null=True, blank=True)
     secret_value = EncryptedTextField(blank=True)
     description = models.CharField(max_length=500, blank=True)
@@ -53,8 +55,11 @@ class TemplateVariable(models.Model):
 
     class Meta:
         ordering = ["template_id", "id"]
-        constraints = [models.UniqueConstraint(fields=["template", "name"],
-                                               name="template_variable_unique_name")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "name"], name="template_variable_unique_name"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -74,26 +79,29 @@ class JobStep(models.Model):
     template = models.ForeignKey(JobTemplate, on_delete=models.CASCADE, related_name="steps")
     order = models.PositiveIntegerField()
     name = models.CharField(max_length=200)
-    step_type = models.CharField(max_length=16, choices=StepType.choices,
-                                 default=StepType.SCRIPT)
-    script = models.ForeignKey(ScriptTemplate, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+")
+    step_type = models.CharField(max_length=16, choices=StepType.choices, default=StepType.SCRIPT)
+    script = models.ForeignKey(
+        ScriptTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     script_version = models.PositiveIntegerField(null=True, blank=True)
-    script_type = models.CharField(max_length=16, choices=ScriptType.choices,
-                                   default=ScriptType.SHELL)
+    script_type = models.CharField(
+        max_length=16, choices=ScriptType.choices, default=ScriptType.SHELL
+    )
     script_content = models.TextField(blank=True)
     parameters = models.JSONField(default=dict, blank=True)
     secret_parameters = EncryptedTextField(blank=True)
     use_template_targets = models.BooleanField(default=True)
     target_hosts = models.ManyToManyField(Host, blank=True, related_name="+")
     target_groups = models.ManyToManyField(HostGroup, blank=True, related_name="+")
-    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="+")
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     timeout = models.PositiveIntegerField(default=0)
     ignore_errors = models.BooleanField(default=False)
     batch_size = models.CharField(max_length=16, blank=True)
-    batch_failure_policy = models.CharField(max_length=16, choices=FailurePolicy.choices,
-                                            default=FailurePolicy.STOP)
+    batch_failure_policy = models.CharField(
+        max_length=16, choices=FailurePolicy.choices, default=FailurePolicy.STOP
+    )
     source_files = models.JSONField(default=list, blank=True)
     destination = models.CharField(max_length=1024, blank=True)
     fetch_path = models.CharField(max_length=1024, blank=True)
@@ -131,8 +139,11 @@ class ExecutionPlan(OwnedModel):
     class Meta:
         ordering = ["template_id", "name"]
         permissions = [("execute_executionplan", "Can run this plan")]
-        constraints = [models.UniqueConstraint(fields=["template", "name"],
-                                               name="plan_unique_name_per_template")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "name"], name="plan_unique_name_per_template"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -171,8 +182,9 @@ class StoredFile(models.Model):
     name = models.CharField(max_length=255)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
-    created_by = models.ForeignKey("auth.User", null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -37,19 +37,22 @@ from hub.scripts.safety import enforce_rules
 STEP_M2M = ("target_hosts", "target_groups")
 
 
-def split_step_parameters(script: ScriptTemplate | None, number: int | None, values: Any,
-                          instance: JobStep | None) -> tuple[dict[str, Any], str]:
+def split_step_parameters(
+    script: ScriptTemplate | None, number: int | None, values: Any, instance: JobStep | None
+) -> tuple[dict[str, Any], str]:
     """Step parameter values split into plain ones and an encrypted-at-rest JSON of secrets."""
     if not isinstance(values, dict):
         raise serializers.ValidationError({"parameters": ["Must be an object."]})
     declared: dict[str, dict[str, Any]] = {}
     if script is not None:
-        version = (script.versions.filter(number=number).first() if number
-                   else script.current_version)
+        version = (
+            script.versions.filter(number=number).first() if number else script.current_version
+        )
         declared = {p["name"]: p for p in (version.parameters if version else [])}
         if unknown := set(values) - set(declared):
             raise serializers.ValidationError(
-                {"parameters": [f"Unknown parameter(s): {sorted(unknown)}."]})
+                {"parameters": [f"Unknown parameter(s): {sorted(unknown)}."]}
+            )
     old_secret = instance.secret_parameter_values if instance else {}
     plain, secret = {}, {}
     for name, value in values.items():
@@ -65,7 +68,8 @@ def split_step_parameters(script: ScriptTemplate | None, number: int | None, val
             plain[name] = value
         else:
             raise serializers.ValidationError(
-                {"parameters": [f"{name}: must be a string, a number or a list."]})
+                {"parameters": [f"{name}: must be a string, a number or a list."]}
+            )
     return plain, json.dumps(secret) if secret else ""
 
 
@@ -109,15 +113,20 @@ def _save_steps(template: JobTemplate, steps: list[dict[str, Any]]) -> None:
 
 def template_snapshot_for_audit(template: JobTemplate) -> dict[str, Any]:
     fingerprint = template_fingerprint(template)
-    return {"name": template.name, "description": template.description,
-            "account": template.account_id,
-            "target_hosts": sorted(h.pk for h in template.target_hosts.all()),
-            "target_groups": sorted(g.pk for g in template.target_groups.all()),
-            "steps": fingerprint["steps"], "variables": fingerprint["variables"]}
+    return {
+        "name": template.name,
+        "description": template.description,
+        "account": template.account_id,
+        "target_hosts": sorted(h.pk for h in template.target_hosts.all()),
+        "target_groups": sorted(g.pk for g in template.target_groups.all()),
+        "steps": fingerprint["steps"],
+        "variables": fingerprint["variables"],
+    }
 
 
-def save_template(*, actor: Any, data: dict[str, Any], template: JobTemplate | None = None
-                  ) -> JobTemplate:
+def save_template(
+    *, actor: Any, data: dict[str, Any], template: JobTemplate | None = None
+) -> JobTemplate:
     """Creates or updates a template with its steps and variables as whole lists."""
     data = dict(data)
     steps, variables = data.pop("steps", None), data.pop("variables", None)
@@ -146,15 +155,23 @@ def save_template(*, actor: Any, data: dict[str, Any], template: JobTemplate | N
         if is_new:
             grant(actor, template, OBJECT_ACTIONS)
         if is_new or changes:
-            record_audit_event(actor=actor, action=AuditAction.CREATE if is_new else
-                               AuditAction.UPDATE, obj=template, changes=changes)
+            record_audit_event(
+                actor=actor,
+                action=AuditAction.CREATE if is_new else AuditAction.UPDATE,
+                obj=template,
+                changes=changes,
+            )
     return template
 
 
 def delete_template(*, actor: Any, template: JobTemplate) -> None:
     with transaction.atomic():
-        record_audit_event(actor=actor, action=AuditAction.DELETE, obj=template,
-                           changes=changes_between(template_snapshot_for_audit(template), {}))
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.DELETE,
+            obj=template,
+            changes=changes_between(template_snapshot_for_audit(template), {}),
+        )
         template.delete()
 
 
@@ -162,21 +179,29 @@ def _save_plan_steps(plan: ExecutionPlan, steps: list[dict[str, Any]]) -> None:
     plan.steps.all().delete()
     for order, item in enumerate(steps, start=1):
         plan_step = PlanStep.objects.create(
-            plan=plan, step=item["step"], step_name=item["step"].name, order=order,
-            override_targets=item.get("override_targets", False))
+            plan=plan,
+            step=item["step"],
+            step_name=item["step"].name,
+            order=order,
+            override_targets=item.get("override_targets", False),
+        )
         plan_step.target_hosts.set(item.get("target_hosts", []))
         plan_step.target_groups.set(item.get("target_groups", []))
 
 
 def plan_snapshot_for_audit(plan: ExecutionPlan) -> dict[str, Any]:
-    return {"name": plan.name, "description": plan.description,
-            "variable_values": plan.variable_values,
-            "secret_values": MASK if plan.secret_values else "",
-            "steps": [[s.step_id, s.order, s.override_targets] for s in plan.steps.all()]}
+    return {
+        "name": plan.name,
+        "description": plan.description,
+        "variable_values": plan.variable_values,
+        "secret_values": MASK if plan.secret_values else "",
+        "steps": [[s.step_id, s.order, s.override_targets] for s in plan.steps.all()],
+    }
 
 
-def save_plan(*, actor: Any, data: dict[str, Any], plan: ExecutionPlan | None = None
-              ) -> ExecutionPlan:
+def save_plan(
+    *, actor: Any, data: dict[str, Any], plan: ExecutionPlan | None = None
+) -> ExecutionPlan:
     """Creates or updates a plan; a new plan selects every template step unless told."""
     data = dict(data)
     steps = data.pop("steps", None)
@@ -185,8 +210,11 @@ def save_plan(*, actor: Any, data: dict[str, Any], plan: ExecutionPlan | None = 
         if plan is None:
             template = data["template"]
             plan = ExecutionPlan.objects.create(
-                created_by=actor, synced_version=template.version,
-                template_snapshot=template_fingerprint(template), **data)
+                created_by=actor,
+                synced_version=template.version,
+                template_snapshot=template_fingerprint(template),
+                **data,
+            )
             before: dict[str, Any] = {}
             if steps is None:
                 steps = [{"step": s} for s in template.steps.all()]
@@ -200,15 +228,23 @@ def save_plan(*, actor: Any, data: dict[str, Any], plan: ExecutionPlan | None = 
         if is_new:
             grant(actor, plan, OBJECT_ACTIONS)
         changes = changes_between(before, plan_snapshot_for_audit(plan))
-        record_audit_event(actor=actor, action=AuditAction.CREATE if is_new else
-                           AuditAction.UPDATE, obj=plan, changes=changes)
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.CREATE if is_new else AuditAction.UPDATE,
+            obj=plan,
+            changes=changes,
+        )
     return plan
 
 
 def plan_sync_preview(plan: ExecutionPlan) -> dict[str, Any]:
     current = template_fingerprint(plan.template)
-    return {"needs_sync": plan.needs_sync, "from_version": plan.synced_version,
-            "to_version": plan.template.version, **compare(plan.template_snapshot, current)}
+    return {
+        "needs_sync": plan.needs_sync,
+        "from_version": plan.synced_version,
+        "to_version": plan.template.version,
+        **compare(plan.template_snapshot, current),
+    }
 
 
 def sync_plan(*, actor: Any, plan: ExecutionPlan) -> dict[str, Any]:
@@ -238,8 +274,12 @@ def sync_plan(*, actor: Any, plan: ExecutionPlan) -> dict[str, Any]:
 
 def delete_plan(*, actor: Any, plan: ExecutionPlan) -> None:
     with transaction.atomic():
-        record_audit_event(actor=actor, action=AuditAction.DELETE, obj=plan,
-                           changes=changes_between(plan_snapshot_for_audit(plan), {}))
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.DELETE,
+            obj=plan,
+            changes=changes_between(plan_snapshot_for_audit(plan), {}),
+        )
         plan.delete()
 
 
@@ -258,5 +298,6 @@ def store_file(*, actor: Any, upload: UploadedFile) -> StoredFile:
             size += len(chunk)
             out.write(chunk)
     name = Path(upload.name or "file").name[:255] or "file"
-    return StoredFile.objects.create(id=file_id, name=name, size=size,
-                                     sha256=digest.hexdigest(), created_by=actor)
+    return StoredFile.objects.create(
+        id=file_id, name=name, size=size, sha256=digest.hexdigest(), created_by=actor
+    )

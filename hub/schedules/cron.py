@@ -17,9 +17,15 @@ from celery.schedules import crontab
 from cron_descriptor import Options, get_description
 from croniter import croniter
 
-MACROS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *",
-          "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
-          "@hourly": "0 * * * *"}
+MACROS = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
 FIELD_NAMES = ("minute", "hour", "day of month", "month", "day of week")
 
 
@@ -29,8 +35,9 @@ def normalize_cron(expression: str) -> str:
     text = MACROS.get(text, text)
     fields = text.split(" ") if text else []
     if len(fields) != 5:
-        raise ValueError(f"Give 5 fields (minute hour day-of-month month day-of-week), "
-                         f"got {len(fields)}.")
+        raise ValueError(
+            f"Give 5 fields (minute hour day-of-month month day-of-week), got {len(fields)}."
+        )
     if not croniter.is_valid(text):
         raise ValueError(f"{text!r} is not a valid cron expression.")
     try:
@@ -42,15 +49,21 @@ def normalize_cron(expression: str) -> str:
 
 def celery_fields(expression: str) -> dict[str, str]:
     minute, hour, day_of_month, month, day_of_week = expression.split(" ")
-    return {"minute": minute, "hour": hour, "day_of_month": day_of_month,
-            "month_of_year": month, "day_of_week": day_of_week}
+    return {
+        "minute": minute,
+        "hour": hour,
+        "day_of_month": day_of_month,
+        "month_of_year": month,
+        "day_of_week": day_of_week,
+    }
 
 
 def zone(name: str) -> ZoneInfo:
     """The zoneinfo zone, or ValueError for unknown names."""
     if not isinstance(name, str) or name not in _zone_names():
-        raise ValueError(f"Unknown timezone {name!r}: use an IANA name such as "
-                         "'Europe/Berlin' or 'UTC'.")
+        raise ValueError(
+            f"Unknown timezone {name!r}: use an IANA name such as 'Europe/Berlin' or 'UTC'."
+        )
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -84,8 +97,9 @@ def _is_repeat(candidate: datetime, previous: datetime | None, expression: str) 
     return candidate.replace(tzinfo=None) == previous.replace(tzinfo=None)
 
 
-def next_runs(expression: str, timezone: str, *, count: int = 5,
-              after: datetime | None = None) -> list[datetime]:
+def next_runs(
+    expression: str, timezone: str, *, count: int = 5, after: datetime | None = None
+) -> list[datetime]:
     """The next `count` run times strictly after `after` (default now), in the zone."""
     tz = zone(timezone)
     start = (after or datetime.now(tz)).astimezone(tz)

@@ -35,29 +35,47 @@ class Schedule(OwnedModel):
     timezone = models.CharField(max_length=64, default="UTC")
     enabled = models.BooleanField(default=True, db_index=True)
     target_kind = models.CharField(max_length=8, choices=TargetKind.choices)
-    plan = models.ForeignKey("jobs.ExecutionPlan", null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="schedules")
+    plan = models.ForeignKey(
+        "jobs.ExecutionPlan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="schedules",
+    )
     variables = models.JSONField(default=dict, blank=True)
-    script = models.ForeignKey("scripts.ScriptTemplate", null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="schedules")
+    script = models.ForeignKey(
+        "scripts.ScriptTemplate",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="schedules",
+    )
     script_version = models.PositiveIntegerField(null=True, blank=True)
     script_content = models.TextField(blank=True)
-    script_type = models.CharField(max_length=16, choices=ScriptType.choices,
-                                   default=ScriptType.SHELL)
+    script_type = models.CharField(
+        max_length=16, choices=ScriptType.choices, default=ScriptType.SHELL
+    )
     parameters = models.JSONField(default=dict, blank=True)
     secret_values = EncryptedTextField(blank=True)
     target_hosts = models.ManyToManyField("inventory.Host", blank=True, related_name="+")
     target_groups = models.ManyToManyField("inventory.HostGroup", blank=True, related_name="+")
-    account = models.ForeignKey("inventory.Account", null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(
+        "inventory.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     timeout = models.PositiveIntegerField(null=True, blank=True)
     concurrency = models.PositiveIntegerField(null=True, blank=True)
     retry_count = models.PositiveSmallIntegerField(default=0)
     retry_delay_seconds = models.PositiveIntegerField(default=60)
-    overlap_policy = models.CharField(max_length=8, choices=OverlapPolicy.choices,
-                                      default=OverlapPolicy.SKIP)
-    periodic_task = models.OneToOneField("django_celery_beat.PeriodicTask", null=True,
-                                         blank=True, on_delete=models.SET_NULL, related_name="+")
+    overlap_policy = models.CharField(
+        max_length=8, choices=OverlapPolicy.choices, default=OverlapPolicy.SKIP
+    )
+    periodic_task = models.OneToOneField(
+        "django_celery_beat.PeriodicTask",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     last_run_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -81,26 +99,37 @@ class ScheduleRun(models.Model):
     """
 
     schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="runs")
-    execution = models.OneToOneField("executions.Execution", null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="schedule_run")
+    execution = models.OneToOneField(
+        "executions.Execution",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="schedule_run",
+    )
     trigger = models.CharField(max_length=8, choices=RunTrigger.choices)
     attempt = models.PositiveSmallIntegerField(default=1)
-    retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="retries")
+    retry_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
     status = models.CharField(max_length=16, choices=RunStatus.choices, db_index=True)
     scheduled_for = models.DateTimeField(null=True, blank=True)
     message = models.TextField(blank=True)
-    triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="+")
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["schedule", "status"])]
-        constraints = [models.UniqueConstraint(
-            fields=["schedule", "scheduled_for"], name="schedule_run_unique_cron_slot",
-            condition=models.Q(trigger="cron", scheduled_for__isnull=False))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["schedule", "scheduled_for"],
+                name="schedule_run_unique_cron_slot",
+                condition=models.Q(trigger="cron", scheduled_for__isnull=False),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.schedule_id}#{self.pk} {self.trigger} {self.status}"
@@ -110,8 +139,9 @@ class ExecutionFollowUp(models.Model):
     """Marks that an ended execution's follow-up (schedule run status, retry, queued run,
     notifications) was done, so the engine hook and the reconcile sweep never both do it."""
 
-    execution = models.OneToOneField("executions.Execution", primary_key=True,
-                                     on_delete=models.CASCADE, related_name="follow_up")
+    execution = models.OneToOneField(
+        "executions.Execution", primary_key=True, on_delete=models.CASCADE, related_name="follow_up"
+    )
     handled_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -126,12 +156,17 @@ class NotificationRule(OwnedModel):
     """
 
     name = models.CharField(max_length=200)
-    schedule = models.ForeignKey(Schedule, null=True, blank=True, on_delete=models.CASCADE,
-                                 related_name="notification_rules")
-    plan = models.ForeignKey("jobs.ExecutionPlan", null=True, blank=True,
-                             on_delete=models.CASCADE, related_name="notification_rules")
-    notify_on = models.CharField(max_length=8, choices=NotifyOn.choices,
-                                 default=NotifyOn.FAILURE)
+    schedule = models.ForeignKey(
+        Schedule, null=True, blank=True, on_delete=models.CASCADE, related_name="notification_rules"
+    )
+    plan = models.ForeignKey(
+        "jobs.ExecutionPlan",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notification_rules",
+    )
+    notify_on = models.CharField(max_length=8, choices=NotifyOn.choices, default=NotifyOn.FAILURE)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     webhook_url = models.URLField(max_length=1000, blank=True)
     webhook_secret = EncryptedTextField(blank=True)
@@ -141,10 +176,15 @@ class NotificationRule(OwnedModel):
     class Meta:
         ordering = ["name", "id"]
         permissions = [("execute_notificationrule", "Can test-send this rule")]
-        constraints = [models.CheckConstraint(
-            condition=(models.Q(schedule__isnull=False, plan__isnull=True)
-                       | models.Q(schedule__isnull=True, plan__isnull=False)),
-            name="notification_rule_one_target")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(schedule__isnull=False, plan__isnull=True)
+                    | models.Q(schedule__isnull=True, plan__isnull=False)
+                ),
+                name="notification_rule_one_target",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -153,12 +193,13 @@ class NotificationRule(OwnedModel):
 class NotificationDelivery(models.Model):
     """One attempt to deliver a notification: what for, the outcome and the reply code."""
 
-    rule = models.ForeignKey(NotificationRule, on_delete=models.CASCADE,
-                             related_name="deliveries")
-    execution = models.ForeignKey("executions.Execution", null=True, blank=True,
-                                  on_delete=models.SET_NULL, related_name="+")
-    schedule_run = models.ForeignKey(ScheduleRun, null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="deliveries")
+    rule = models.ForeignKey(NotificationRule, on_delete=models.CASCADE, related_name="deliveries")
+    execution = models.ForeignKey(
+        "executions.Execution", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    schedule_run = models.ForeignKey(
+        ScheduleRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
     event = models.CharField(max_length=16)
     is_test = models.BooleanField(default=False)
     status = models.CharField(max_length=8, choices=DeliveryStatus.choices)

@@ -54,11 +54,14 @@ def queue_notifications(*, execution: Execution | None, run: ScheduleRun | None)
         target |= Q(schedule_id=run.schedule_id)
     if execution is not None and execution.plan_id:
         target |= Q(plan_id=execution.plan_id)
-    rule_ids = list(NotificationRule.objects.filter(
-        target, enabled=True, notify_on__in=[event, NotifyOn.ALWAYS]).values_list("pk",
-                                                                               flat=True))
+    rule_ids = list(
+        NotificationRule.objects.filter(
+            target, enabled=True, notify_on__in=[event, NotifyOn.ALWAYS]
+        ).values_list("pk", flat=True)
+    )
     execution_id = execution.pk if execution else None
     run_id = run.pk if run else None
+
     def enqueue(rule_id: int) -> None:
         deliver_notification_task.delay(rule_id, event, execution_id, run_id)
 
@@ -71,35 +74,55 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value else None
 
 
-def build_payload(*, rule: NotificationRule, event: str, execution: Execution | None,
-                  run: ScheduleRun | None) -> dict[str, Any]:
+def build_payload(
+    *, rule: NotificationRule, event: str, execution: Execution | None, run: ScheduleRun | None
+) -> dict[str, Any]:
     schedule = run.schedule if run is not None else rule.schedule
     plan = execution.plan if execution is not None and execution.plan_id else rule.plan
     return {
-        "event": event, "rule": {"id": rule.pk, "name": rule.name},
+        "event": event,
+        "rule": {"id": rule.pk, "name": rule.name},
         "schedule": {"id": schedule.pk, "name": schedule.name} if schedule else None,
         "plan": {"id": plan.pk, "name": plan.name} if plan else None,
-        "run": None if run is None else {
-            "id": run.pk, "trigger": run.trigger, "attempt": run.attempt,
-            "status": run.status, "message": run.message},
-        "execution": None if execution is None else {
-            "id": execution.pk, "name": execution.name, "kind": execution.kind,
-            "status": execution.status, "started_at": _iso(execution.started_at),
-            "finished_at": _iso(execution.finished_at), "summary": execution.summary,
-            "error": execution.error[:1000], "url": f"/executions/{execution.pk}"},
+        "run": None
+        if run is None
+        else {
+            "id": run.pk,
+            "trigger": run.trigger,
+            "attempt": run.attempt,
+            "status": run.status,
+            "message": run.message,
+        },
+        "execution": None
+        if execution is None
+        else {
+            "id": execution.pk,
+            "name": execution.name,
+            "kind": execution.kind,
+            "status": execution.status,
+            "started_at": _iso(execution.started_at),
+            "finished_at": _iso(execution.finished_at),
+            "summary": execution.summary,
+            "error": execution.error[:1000],
+            "url": f"/executions/{execution.pk}",
+        },
         "sent_at": timezone.now().isoformat(),
     }
 
 
 def _send_webhook(rule: NotificationRule, payload: dict[str, Any]) -> int:
     body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
-    headers = {"Content-Type": "application/json", "User-Agent": "OPS-Job-Notifier/1",
-               "X-OpsJob-Event": payload["event"]}
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "OPS-Job-Notifier/1",
+        "X-OpsJob-Event": payload["event"],
+    }
     if rule.webhook_secret:
         headers[SIGNATURE_HEADER] = sign(rule.webhook_secret, body)
     # The URL is an http(s) URL: the API's validator refuses other schemes.
-    request = urllib.request.Request(rule.webhook_url, data=body,  # noqa: S310
-                                     headers=headers, method="POST")
+    request = urllib.request.Request(  # noqa: S310 - http(s) only, see above
+        rule.webhook_url, data=body, headers=headers, method="POST"
+    )
     timeout = get_setting("notifications.webhook_timeout_seconds")
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
         return int(response.status)
@@ -109,13 +132,22 @@ def _send_email(rule: NotificationRule, payload: dict[str, Any]) -> None:
     execution = payload["execution"] or {}
     about = (payload["schedule"] or payload["plan"] or {}).get("name", "")
     subject = f"[OPS Job] {payload['event']}: {about} {execution.get('status', '')}".strip()
-    send_mail(subject, json.dumps(payload, indent=2, ensure_ascii=False),
-              get_setting("notifications.email_from"), list(rule.email_to))
+    send_mail(
+        subject,
+        json.dumps(payload, indent=2, ensure_ascii=False),
+        get_setting("notifications.email_from"),
+        list(rule.email_to),
+    )
 
 
-def deliver_notification(*, rule: NotificationRule, event: str,
-                         execution: Execution | None = None, run: ScheduleRun | None = None,
-                         is_test: bool = False) -> NotificationDelivery:
+def deliver_notification(
+    *,
+    rule: NotificationRule,
+    event: str,
+    execution: Execution | None = None,
+    run: ScheduleRun | None = None,
+    is_test: bool = False,
+) -> NotificationDelivery:
     """Sends once and records the attempt (sent, or failed with the code / error)."""
     payload = build_payload(rule=rule, event=event, execution=execution, run=run)
     started = time.monotonic()
@@ -132,16 +164,29 @@ def deliver_notification(*, rule: NotificationRule, event: str,
         error = f"{type(exc).__name__}: {exc}"[:2000]
     with transaction.atomic():
         return NotificationDelivery.objects.create(
-            rule=rule, execution=execution, schedule_run=run, event=event, is_test=is_test,
+            rule=rule,
+            execution=execution,
+            schedule_run=run,
+            event=event,
+            is_test=is_test,
             status=DeliveryStatus.FAILED if error else DeliveryStatus.SENT,
-            response_code=code, error=error,
-            duration_ms=int((time.monotonic() - started) * 1000))
+            response_code=code,
+            error=error,
+            duration_ms=int((time.monotonic() - started) * 1000),
+        )
 
 
 def send_test_notification(*, actor: Any, rule: NotificationRule) -> NotificationDelivery:
     delivery = deliver_notification(rule=rule, event=TEST_EVENT, is_test=True)
     with transaction.atomic():
-        record_audit_event(actor=actor, action=AuditAction.EXECUTE, obj=rule,
-                           detail={"test_send": delivery.pk, "status": delivery.status,
-                                   "response_code": delivery.response_code})
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.EXECUTE,
+            obj=rule,
+            detail={
+                "test_send": delivery.pk,
+                "status": delivery.status,
+                "response_code": delivery.response_code,
+            },
+        )
     return delivery

@@ -46,13 +46,21 @@ def prune_history(*, now: datetime | None = None, batch_size: int = 500) -> dict
         _delete_batch(ids)
         executions += len(ids)
     with transaction.atomic():
-        runs, _ = ScheduleRun.objects.filter(created_at__lt=cutoff,
-                                             execution__isnull=True).delete()
+        runs, _ = ScheduleRun.objects.filter(created_at__lt=cutoff, execution__isnull=True).delete()
         deliveries, _ = NotificationDelivery.objects.filter(created_at__lt=cutoff).delete()
-        result = {"executions": executions, "schedule_runs": runs,
-                  "notification_deliveries": deliveries, "retention_days": days}
+        result = {
+            "executions": executions,
+            "schedule_runs": runs,
+            "notification_deliveries": deliveries,
+            "retention_days": days,
+        }
         if executions or runs or deliveries:
-            record_audit_event(actor=None, action=AuditAction.DELETE,
-                               object_type="executions.execution", username="system",
-                               object_repr=f"retention: older than {days} days", detail=result)
+            record_audit_event(
+                actor=None,
+                action=AuditAction.DELETE,
+                object_type="executions.execution",
+                username="system",
+                object_repr=f"retention: older than {days} days",
+                detail=result,
+            )
     return result

@@ -44,9 +44,21 @@ logger = logging.getLogger(__name__)
 FIRE_TASK = "schedules.fire"
 ACTIVE_EXECUTION = (ExecutionStatus.PENDING, ExecutionStatus.RUNNING, ExecutionStatus.PAUSED)
 M2M_FIELDS = ("target_hosts", "target_groups")
-TARGET_FIELDS = frozenset({"target_kind", "plan", "variables", "script", "script_version",
-                           "script_content", "script_type", "parameters", "target_hosts",
-                           "target_groups", "account"})
+TARGET_FIELDS = frozenset(
+    {
+        "target_kind",
+        "plan",
+        "variables",
+        "script",
+        "script_version",
+        "script_content",
+        "script_type",
+        "parameters",
+        "target_hosts",
+        "target_groups",
+        "account",
+    }
+)
 
 
 def periodic_task_name(schedule: Schedule) -> str:
@@ -56,12 +68,20 @@ def periodic_task_name(schedule: Schedule) -> str:
 def _sync_periodic_task(schedule: Schedule) -> None:
     """The schedule's beat entry: a CrontabSchedule in its zone and a PeriodicTask."""
     crontab, _ = CrontabSchedule.objects.get_or_create(
-        timezone=cron.zone(schedule.timezone), **cron.celery_fields(schedule.cron_expression))
+        timezone=cron.zone(schedule.timezone), **cron.celery_fields(schedule.cron_expression)
+    )
     task, _ = PeriodicTask.objects.update_or_create(
         name=periodic_task_name(schedule),
-        defaults={"task": FIRE_TASK, "crontab": crontab, "interval": None,
-                  "args": json.dumps([schedule.pk]), "kwargs": "{}", "enabled": schedule.enabled,
-                  "description": f"OPS Job schedule {schedule.name}"[:200]})
+        defaults={
+            "task": FIRE_TASK,
+            "crontab": crontab,
+            "interval": None,
+            "args": json.dumps([schedule.pk]),
+            "kwargs": "{}",
+            "enabled": schedule.enabled,
+            "description": f"OPS Job schedule {schedule.name}"[:200],
+        },
+    )
     if schedule.periodic_task_id != task.pk:
         schedule.periodic_task = task
         Schedule.objects.filter(pk=schedule.pk).update(periodic_task=task)
@@ -70,11 +90,17 @@ def _sync_periodic_task(schedule: Schedule) -> None:
 def _secret_names(schedule: Schedule) -> set[str]:
     """Names of the plan's secret variables, or the script's secret parameters."""
     if schedule.target_kind == TargetKind.PLAN and schedule.plan is not None:
-        return set(schedule.plan.template.variables.filter(var_type="secret")
-                   .values_list("name", flat=True))
+        return set(
+            schedule.plan.template.variables.filter(var_type="secret").values_list(
+                "name", flat=True
+            )
+        )
     if schedule.script is not None:
-        version = (schedule.script.versions.filter(number=schedule.script_version).first()
-                   if schedule.script_version else schedule.script.current_version)
+        version = (
+            schedule.script.versions.filter(number=schedule.script_version).first()
+            if schedule.script_version
+            else schedule.script.current_version
+        )
         params = version.parameters if version else []
         return {p["name"] for p in params if p.get("type") == "secret"}
     return set()
@@ -99,8 +125,12 @@ def _check_runnable(actor: Any, schedule: Schedule, hosts: list[Any], groups: li
         return
     if schedule.script is not None and not user_can(actor, schedule.script, "execute"):
         raise NotAllowed(f"You may not run script {schedule.script.name!r}.", field="script")
-    resolve_hosts(actor=actor, host_ids=[h.pk for h in hosts], group_ids=[g.pk for g in groups],
-                  field="target_hosts")
+    resolve_hosts(
+        actor=actor,
+        host_ids=[h.pk for h in hosts],
+        group_ids=[g.pk for g in groups],
+        field="target_hosts",
+    )
     check_account(actor, schedule.account, "account")
 
 
@@ -122,8 +152,7 @@ def _apply(schedule: Schedule, actor: Any, data: dict[str, Any]) -> None:
     if parameters is not None:
         _store_values(schedule, parameters, "parameters")
     hosts = related.get("target_hosts", list(schedule.target_hosts.all()) if schedule.pk else [])
-    groups = related.get("target_groups",
-                         list(schedule.target_groups.all()) if schedule.pk else [])
+    groups = related.get("target_groups", list(schedule.target_groups.all()) if schedule.pk else [])
     if schedule.pk is None or TARGET_FIELDS & set(data):
         _check_runnable(actor, schedule, hosts, groups)
     schedule.created_by = schedule.created_by or actor
@@ -138,8 +167,12 @@ def create_schedule(*, actor: Any, data: dict[str, Any]) -> Schedule:
         _apply(schedule, actor, data)
         _sync_periodic_task(schedule)
         grant(actor, schedule, OBJECT_ACTIONS)
-        record_audit_event(actor=actor, action=AuditAction.CREATE, obj=schedule,
-                           changes=changes_between({}, snapshot(schedule)))
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=schedule,
+            changes=changes_between({}, snapshot(schedule)),
+        )
     return schedule
 
 
@@ -150,8 +183,9 @@ def update_schedule(*, actor: Any, schedule: Schedule, data: dict[str, Any]) -> 
         _apply(schedule, actor, data)
         _sync_periodic_task(schedule)
         if changes := changes_between(before, snapshot(schedule)):
-            record_audit_event(actor=actor, action=AuditAction.UPDATE, obj=schedule,
-                               changes=changes)
+            record_audit_event(
+                actor=actor, action=AuditAction.UPDATE, obj=schedule, changes=changes
+            )
     return schedule
 
 
@@ -162,8 +196,12 @@ def set_schedule_enabled(*, actor: Any, schedule: Schedule, enabled: bool) -> Sc
 def delete_schedule(*, actor: Any, schedule: Schedule) -> None:
     with transaction.atomic():
         before = snapshot(schedule)
-        record_audit_event(actor=actor, action=AuditAction.DELETE, obj=schedule,
-                           changes=changes_between(before, {}))
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.DELETE,
+            obj=schedule,
+            changes=changes_between(before, {}),
+        )
         PeriodicTask.objects.filter(name=periodic_task_name(schedule)).delete()
         schedule.delete()
 
@@ -173,15 +211,24 @@ def run_schedule_now(*, actor: Any, schedule: Schedule) -> ScheduleRun:
     with transaction.atomic():
         run = fire_schedule(schedule_id=schedule.pk, trigger=RunTrigger.MANUAL, actor=actor)
         assert run is not None  # manual fires always record a run
-        record_audit_event(actor=actor, action=AuditAction.EXECUTE, obj=schedule,
-                           detail={"run": run.pk, "status": run.status,
-                                   "execution": run.execution_id})
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.EXECUTE,
+            obj=schedule,
+            detail={"run": run.pk, "status": run.status, "execution": run.execution_id},
+        )
     return run
 
 
-def fire_schedule(*, schedule_id: int, trigger: str = RunTrigger.CRON, attempt: int = 1,
-                  retry_of_id: int | None = None, actor: Any = None,
-                  now: datetime | None = None) -> ScheduleRun | None:
+def fire_schedule(
+    *,
+    schedule_id: int,
+    trigger: str = RunTrigger.CRON,
+    attempt: int = 1,
+    retry_of_id: int | None = None,
+    actor: Any = None,
+    now: datetime | None = None,
+) -> ScheduleRun | None:
     """One firing: decides (missed / skipped / queued / launch) and records the run.
 
     None when nothing is recorded: the schedule is gone or disabled, or the cron slot
@@ -192,19 +239,32 @@ def fire_schedule(*, schedule_id: int, trigger: str = RunTrigger.CRON, attempt: 
         schedule = Schedule.objects.select_for_update().filter(pk=schedule_id).first()
         if schedule is None or (trigger != RunTrigger.MANUAL and not schedule.enabled):
             return None
-        run = ScheduleRun(schedule=schedule, trigger=trigger, attempt=attempt,
-                          retry_of_id=retry_of_id,
-                          triggered_by=actor if trigger == RunTrigger.MANUAL else None)
+        run = ScheduleRun(
+            schedule=schedule,
+            trigger=trigger,
+            attempt=attempt,
+            retry_of_id=retry_of_id,
+            triggered_by=actor if trigger == RunTrigger.MANUAL else None,
+        )
         if trigger == RunTrigger.CRON:
             slot = cron.due_slot(schedule.cron_expression, schedule.timezone, now)
-            if slot is None or ScheduleRun.objects.filter(
-                    schedule=schedule, trigger=RunTrigger.CRON, scheduled_for=slot).exists():
+            if (
+                slot is None
+                or ScheduleRun.objects.filter(
+                    schedule=schedule, trigger=RunTrigger.CRON, scheduled_for=slot
+                ).exists()
+            ):
                 return None
             run.scheduled_for = slot
             late = (now - slot).total_seconds()
             if late > get_setting("schedules.misfire_grace_seconds"):
-                return _close(run, RunStatus.MISSED, f"Fired {int(late)} s after its time "
-                              f"{slot.isoformat()} (scheduler down?): not caught up.", now)
+                return _close(
+                    run,
+                    RunStatus.MISSED,
+                    f"Fired {int(late)} s after its time "
+                    f"{slot.isoformat()} (scheduler down?): not caught up.",
+                    now,
+                )
         if blocker := _active_run(schedule):
             return _overlap(run, blocker, now)
         _launch(run, now)
@@ -218,8 +278,11 @@ def _close(run: ScheduleRun, status: str, message: str, now: datetime) -> Schedu
 
 
 def _active_run(schedule: Schedule) -> ScheduleRun | None:
-    return (ScheduleRun.objects.filter(schedule=schedule, execution__status__in=ACTIVE_EXECUTION)
-            .order_by("created_at").first())
+    return (
+        ScheduleRun.objects.filter(schedule=schedule, execution__status__in=ACTIVE_EXECUTION)
+        .order_by("created_at")
+        .first()
+    )
 
 
 def _overlap(run: ScheduleRun, blocker: ScheduleRun, now: datetime) -> ScheduleRun:
@@ -227,8 +290,7 @@ def _overlap(run: ScheduleRun, blocker: ScheduleRun, now: datetime) -> ScheduleR
     if run.schedule.overlap_policy == OverlapPolicy.SKIP:
         return _close(run, RunStatus.SKIPPED, f"Skipped: {busy}.", now)
     if ScheduleRun.objects.filter(schedule=run.schedule, status=RunStatus.QUEUED).exists():
-        return _close(run, RunStatus.SKIPPED, f"Skipped: {busy} and another run is queued.",
-                      now)
+        return _close(run, RunStatus.SKIPPED, f"Skipped: {busy} and another run is queued.", now)
     run.status, run.message = RunStatus.QUEUED, f"Queued: {busy}."
     run.save()
     return run
@@ -241,17 +303,30 @@ def _launch_execution(schedule: Schedule, actor: Any) -> Execution:
     if schedule.target_kind == TargetKind.PLAN:
         if schedule.plan is None:
             raise DomainError("The schedule has no plan.", field="plan")
-        return launch_plan(actor=actor, plan=schedule.plan, concurrency=schedule.concurrency,
-                           variables={**schedule.variables, **secrets},
-                           kind=ExecutionKind.SCHEDULE)
-    return launch_quick_script(actor=actor, kind=ExecutionKind.SCHEDULE, data={
-        "script_content": schedule.script_content, "script_template": schedule.script,
-        "script_version": schedule.script_version, "script_type": schedule.script_type,
-        "parameters": {**schedule.parameters, **secrets}, "account": schedule.account,
-        "target_host_ids": list(schedule.target_hosts.values_list("pk", flat=True)),
-        "target_group_ids": list(schedule.target_groups.values_list("pk", flat=True)),
-        "timeout": schedule.timeout, "concurrency": schedule.concurrency,
-        "name": schedule.name})
+        return launch_plan(
+            actor=actor,
+            plan=schedule.plan,
+            concurrency=schedule.concurrency,
+            variables={**schedule.variables, **secrets},
+            kind=ExecutionKind.SCHEDULE,
+        )
+    return launch_quick_script(
+        actor=actor,
+        kind=ExecutionKind.SCHEDULE,
+        data={
+            "script_content": schedule.script_content,
+            "script_template": schedule.script,
+            "script_version": schedule.script_version,
+            "script_type": schedule.script_type,
+            "parameters": {**schedule.parameters, **secrets},
+            "account": schedule.account,
+            "target_host_ids": list(schedule.target_hosts.values_list("pk", flat=True)),
+            "target_group_ids": list(schedule.target_groups.values_list("pk", flat=True)),
+            "timeout": schedule.timeout,
+            "concurrency": schedule.concurrency,
+            "name": schedule.name,
+        },
+    )
 
 
 def _launch(run: ScheduleRun, now: datetime) -> None:
@@ -281,8 +356,12 @@ def _launch(run: ScheduleRun, now: datetime) -> None:
 def start_queued_run(*, run_id: int) -> ScheduleRun | None:
     """Launches a queued run once nothing of its schedule is running any more."""
     with transaction.atomic():
-        run = (ScheduleRun.objects.select_for_update().select_related("schedule")
-               .filter(pk=run_id, status=RunStatus.QUEUED).first())
+        run = (
+            ScheduleRun.objects.select_for_update()
+            .select_related("schedule")
+            .filter(pk=run_id, status=RunStatus.QUEUED)
+            .first()
+        )
         if run is None or _active_run(run.schedule) is not None:
             return None
         _launch(run, timezone.now())
@@ -295,15 +374,27 @@ def _after_run_ended(run: ScheduleRun, execution: Execution | None) -> None:
     from hub.schedules.notifications import queue_notifications
 
     schedule = run.schedule
-    retry = (run.status != RunStatus.SUCCESS and schedule.enabled
-             and run.attempt <= schedule.retry_count)
+    retry = (
+        run.status != RunStatus.SUCCESS and schedule.enabled and run.attempt <= schedule.retry_count
+    )
     if retry:
-        kwargs = {"schedule_id": schedule.pk, "trigger": RunTrigger.RETRY,
-                  "attempt": run.attempt + 1, "retry_of_id": run.pk}
-        transaction.on_commit(lambda: tasks.fire_schedule_task.apply_async(
-            kwargs=kwargs, countdown=schedule.retry_delay_seconds))
-    queued = (ScheduleRun.objects.filter(schedule=schedule, status=RunStatus.QUEUED)
-              .order_by("created_at").values_list("pk", flat=True).first())
+        kwargs = {
+            "schedule_id": schedule.pk,
+            "trigger": RunTrigger.RETRY,
+            "attempt": run.attempt + 1,
+            "retry_of_id": run.pk,
+        }
+        transaction.on_commit(
+            lambda: tasks.fire_schedule_task.apply_async(
+                kwargs=kwargs, countdown=schedule.retry_delay_seconds
+            )
+        )
+    queued = (
+        ScheduleRun.objects.filter(schedule=schedule, status=RunStatus.QUEUED)
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
     if queued is not None:
         transaction.on_commit(lambda: tasks.start_queued_run_task.delay(queued))
     if not retry:
@@ -324,8 +415,12 @@ def follow_up_execution(*, execution_id: int) -> bool:
         _, created = ExecutionFollowUp.objects.get_or_create(execution=execution)
         if not created:
             return False
-        run = (ScheduleRun.objects.select_for_update().select_related("schedule")
-               .filter(execution=execution).first())
+        run = (
+            ScheduleRun.objects.select_for_update()
+            .select_related("schedule")
+            .filter(execution=execution)
+            .first()
+        )
         if run is None:
             queue_notifications(execution=execution, run=None)
             return True
@@ -344,8 +439,9 @@ def on_execution_finished(execution_id: int) -> None:
     try:
         follow_up_execution(execution_id=execution_id)
     except Exception:
-        logger.exception("follow-up of execution %s failed (the reconcile task retries)",
-                         execution_id)
+        logger.exception(
+            "follow-up of execution %s failed (the reconcile task retries)", execution_id
+        )
 
 
 def reconcile_schedule_runs(*, now: datetime | None = None) -> list[int]:
@@ -354,29 +450,44 @@ def reconcile_schedule_runs(*, now: datetime | None = None) -> list[int]:
     from datetime import timedelta
 
     now = now or timezone.now()
-    ended = list(Execution.objects.filter(
-        status__in=FINISHED_STATUSES, follow_up__isnull=True,
-        created_at__gte=now - timedelta(days=2)).filter(
-        schedule_run__isnull=False).values_list("pk", flat=True)[:500])
-    ended += list(Execution.objects.filter(
-        status__in=FINISHED_STATUSES, follow_up__isnull=True,
-        finished_at__gte=now - timedelta(hours=1), plan__notification_rules__enabled=True,
-        schedule_run__isnull=True).values_list("pk", flat=True).distinct()[:500])
+    ended = list(
+        Execution.objects.filter(
+            status__in=FINISHED_STATUSES,
+            follow_up__isnull=True,
+            created_at__gte=now - timedelta(days=2),
+        )
+        .filter(schedule_run__isnull=False)
+        .values_list("pk", flat=True)[:500]
+    )
+    ended += list(
+        Execution.objects.filter(
+            status__in=FINISHED_STATUSES,
+            follow_up__isnull=True,
+            finished_at__gte=now - timedelta(hours=1),
+            plan__notification_rules__enabled=True,
+            schedule_run__isnull=True,
+        )
+        .values_list("pk", flat=True)
+        .distinct()[:500]
+    )
     done = [pk for pk in ended if follow_up_execution(execution_id=pk)]
-    for run_id in ScheduleRun.objects.filter(status=RunStatus.QUEUED).values_list("pk",
-                                                                                 flat=True):
+    for run_id in ScheduleRun.objects.filter(status=RunStatus.QUEUED).values_list("pk", flat=True):
         start_queued_run(run_id=run_id)
     return done
 
 
 def schedule_summary(schedule: Schedule, *, count: int = 5) -> dict[str, Any]:
     """Human description and the next run times (ISO, in the schedule's zone)."""
-    return preview_cron(expression=schedule.cron_expression, timezone_name=schedule.timezone,
-                        count=count)
+    return preview_cron(
+        expression=schedule.cron_expression, timezone_name=schedule.timezone, count=count
+    )
 
 
 def preview_cron(*, expression: str, timezone_name: str, count: int = 5) -> dict[str, Any]:
     runs = cron.next_runs(expression, timezone_name, count=count)
-    return {"cron_expression": expression, "timezone": timezone_name,
-            "description": cron.describe(expression),
-            "next_runs": [r.isoformat() for r in runs]}
+    return {
+        "cron_expression": expression,
+        "timezone": timezone_name,
+        "description": cron.describe(expression),
+        "next_runs": [r.isoformat() for r in runs],
+    }

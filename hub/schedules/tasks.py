@@ -11,10 +11,15 @@ from hub.schedules.choices import RunTrigger
 
 
 @shared_task(name="schedules.fire")
-def fire_schedule_task(schedule_id: int, trigger: str = RunTrigger.CRON, attempt: int = 1,
-                       retry_of_id: int | None = None) -> str | None:
-    run = services.fire_schedule(schedule_id=schedule_id, trigger=trigger, attempt=attempt,
-                                 retry_of_id=retry_of_id)
+def fire_schedule_task(
+    schedule_id: int,
+    trigger: str = RunTrigger.CRON,
+    attempt: int = 1,
+    retry_of_id: int | None = None,
+) -> str | None:
+    run = services.fire_schedule(
+        schedule_id=schedule_id, trigger=trigger, attempt=attempt, retry_of_id=retry_of_id
+    )
     return run.status if run else None
 
 
@@ -35,8 +40,9 @@ def follow_up_execution_task(execution_id: int) -> bool:
 
 
 @shared_task(name="schedules.notify")
-def deliver_notification_task(rule_id: int, event: str, execution_id: int | None,
-                              run_id: int | None) -> str | None:
+def deliver_notification_task(
+    rule_id: int, event: str, execution_id: int | None, run_id: int | None
+) -> str | None:
     from hub.executions.models import Execution
     from hub.schedules.models import NotificationRule, ScheduleRun
 
@@ -45,8 +51,9 @@ def deliver_notification_task(rule_id: int, event: str, execution_id: int | None
         return None
     execution = Execution.objects.filter(pk=execution_id).first() if execution_id else None
     run = ScheduleRun.objects.filter(pk=run_id).first() if run_id else None
-    return notifications.deliver_notification(rule=rule, event=event, execution=execution,
-                                              run=run).status
+    return notifications.deliver_notification(
+        rule=rule, event=event, execution=execution, run=run
+    ).status
 
 
 @shared_task(name="schedules.prune_history")

@@ -17,13 +17,15 @@ class ScriptTemplate(OwnedModel):
     """
 
     name = models.CharField(max_length=200, unique=True)
-    script_type = models.CharField(max_length=16, choices=ScriptType.choices,
-                                   default=ScriptType.SHELL)
+    script_type = models.CharField(
+        max_length=16, choices=ScriptType.choices, default=ScriptType.SHELL
+    )
     category = models.CharField(max_length=100, blank=True, db_index=True)
     tags = models.JSONField(default=list, blank=True)
     description = models.TextField(blank=True)
-    current_version = models.ForeignKey("ScriptVersion", null=True, blank=True,
-                                        on_delete=models.SET_NULL, related_name="+")
+    current_version = models.ForeignKey(
+        "ScriptVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -50,22 +52,26 @@ class ScriptVersion(models.Model):
     Secret parameter defaults are stored encrypted inside `parameters`.
     """
 
-    script = models.ForeignKey(ScriptTemplate, on_delete=models.CASCADE,
-                               related_name="versions")
+    script = models.ForeignKey(ScriptTemplate, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     content = models.TextField()
     parameters = models.JSONField(default=list, blank=True)
     comment = models.CharField(max_length=255, blank=True)
-    status = models.CharField(max_length=16, choices=VersionStatus.choices,
-                              default=VersionStatus.ONLINE)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(
+        max_length=16, choices=VersionStatus.choices, default=VersionStatus.ONLINE
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["script_id", "-number"]
-        constraints = [models.UniqueConstraint(fields=["script", "number"],
-                                               name="script_version_unique_number")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["script", "number"], name="script_version_unique_number"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.script.name} v{self.number}"
@@ -75,10 +81,10 @@ class DangerousCommandRule(models.Model):
     """A regular expression that warns about or blocks a script at save and at run."""
 
     pattern = models.CharField(max_length=500)
-    script_types = models.JSONField(default=list, blank=True,
-                                    help_text="Script types it applies to; empty means all.")
-    action = models.CharField(max_length=8, choices=RuleAction.choices,
-                              default=RuleAction.BLOCK)
+    script_types = models.JSONField(
+        default=list, blank=True, help_text="Script types it applies to; empty means all."
+    )
+    action = models.CharField(max_length=8, choices=RuleAction.choices, default=RuleAction.BLOCK)
     description = models.CharField(max_length=255)
     enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -31,8 +31,9 @@ def _check_value(param: dict[str, Any], value: Any, where: str) -> Any:
     return value
 
 
-def clean_declarations(raw: Any, previous: list[dict[str, Any]] | None = None
-                       ) -> list[dict[str, Any]]:
+def clean_declarations(
+    raw: Any, previous: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """Validated parameter declarations; secret defaults come back encrypted.
 
     A secret default sent as the mask keeps the previous version's encrypted default.
@@ -58,15 +59,21 @@ def clean_declarations(raw: Any, previous: list[dict[str, Any]] | None = None
         kind = item.get("type", ParameterType.STRING)
         if kind not in ParameterType.values:
             raise serializers.ValidationError(
-                f"{where}.type must be one of {ParameterType.values}.")
+                f"{where}.type must be one of {ParameterType.values}."
+            )
         param: dict[str, Any] = {
-            "name": name, "type": kind, "required": bool(item.get("required", False)),
+            "name": name,
+            "type": kind,
+            "required": bool(item.get("required", False)),
             "description": str(item.get("description", ""))[:500],
         }
         if kind == ParameterType.CHOICE:
             choices = item.get("choices")
-            if not isinstance(choices, list) or not choices or not all(
-                    isinstance(c, str) for c in choices):
+            if (
+                not isinstance(choices, list)
+                or not choices
+                or not all(isinstance(c, str) for c in choices)
+            ):
                 raise serializers.ValidationError(f"{where}.choices must be a list of strings.")
             param["choices"] = choices
         default = item.get("default")
@@ -87,12 +94,20 @@ def clean_declarations(raw: Any, previous: list[dict[str, Any]] | None = None
 
 def public_declarations(params: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Declarations as the API shows them: secret defaults masked."""
-    return [{**p, "default": MASK if p["type"] == ParameterType.SECRET and p.get("default")
-             else p.get("default")} for p in params]
+    return [
+        {
+            **p,
+            "default": MASK
+            if p["type"] == ParameterType.SECRET and p.get("default")
+            else p.get("default"),
+        }
+        for p in params
+    ]
 
 
-def resolve_values(params: list[dict[str, Any]], given: dict[str, Any] | None,
-                   field: str = "parameters") -> tuple[dict[str, Any], set[str]]:
+def resolve_values(
+    params: list[dict[str, Any]], given: dict[str, Any] | None, field: str = "parameters"
+) -> tuple[dict[str, Any], set[str]]:
     """Values for a launch: given ones checked, defaults filled, secrets decrypted.
 
     Returns the values and the names of the secret parameters (for masking).

@@ -26,14 +26,18 @@ def check_script(content: str, script_type: str) -> list[RuleMatch]:
     if not get_setting("feature.dangerous_command_check"):
         return []
     matches: list[RuleMatch] = []
-    rules = [r for r in DangerousCommandRule.objects.filter(enabled=True)
-             if not r.script_types or script_type in r.script_types]
+    rules = [
+        r
+        for r in DangerousCommandRule.objects.filter(enabled=True)
+        if not r.script_types or script_type in r.script_types
+    ]
     compiled = [(rule, re.compile(rule.pattern, re.MULTILINE)) for rule in rules]
     for number, line in enumerate(content.splitlines(), start=1):
         for rule, regex in compiled:
             if regex.search(line):
-                matches.append(RuleMatch(rule.pk, rule.action, rule.description, number,
-                                         line.strip()[:200]))
+                matches.append(
+                    RuleMatch(rule.pk, rule.action, rule.description, number, line.strip()[:200])
+                )
     return matches
 
 
@@ -41,8 +45,9 @@ class DangerousScript(DomainError):
     status_code = 400
 
 
-def enforce_rules(content: str, script_type: str, *, field: str = "content"
-                  ) -> list[dict[str, Any]]:
+def enforce_rules(
+    content: str, script_type: str, *, field: str = "content"
+) -> list[dict[str, Any]]:
     """Raises when a blocking rule matches; returns the warnings otherwise."""
     matches = check_script(content, script_type)
     blocked = [m for m in matches if m.action == RuleAction.BLOCK]
@@ -50,7 +55,9 @@ def enforce_rules(content: str, script_type: str, *, field: str = "content"
         first = blocked[0]
         raise DangerousScript(
             f"Blocked by dangerous-command rule '{first.description}' at line {first.line}: "
-            f"{first.text}", field=field)
+            f"{first.text}",
+            field=field,
+        )
     return [asdict(m) for m in matches]
 
 

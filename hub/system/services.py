@@ -41,9 +41,16 @@ def get_setting(key: str) -> Any:
 def all_settings() -> list[dict[str, Any]]:
     stored = _stored()
     return [
-        {"key": s.key, "value": stored.get(s.key, s.default), "type": s.type,
-         "default": s.default, "description": s.description, "minimum": s.minimum,
-         "maximum": s.maximum, "choices": list(s.choices)}
+        {
+            "key": s.key,
+            "value": stored.get(s.key, s.default),
+            "type": s.type,
+            "default": s.default,
+            "description": s.description,
+            "minimum": s.minimum,
+            "maximum": s.maximum,
+            "choices": list(s.choices),
+        }
         for s in SPECS.values()
     ]
 
@@ -57,11 +64,17 @@ def update_setting(*, actor: Any, key: str, value: Any) -> Any:
         raise DomainError(str(exc), field="value") from exc
     with transaction.atomic():
         before = get_setting(key)
-        SystemSetting.objects.update_or_create(key=key, defaults={"value": clean,
-                                                                  "updated_by": actor})
-        record_audit_event(actor=actor, action=AuditAction.UPDATE, object_type="system.setting",
-                           object_id=key, object_repr=key,
-                           changes={key: {"before": before, "after": clean}})
+        SystemSetting.objects.update_or_create(
+            key=key, defaults={"value": clean, "updated_by": actor}
+        )
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="system.setting",
+            object_id=key,
+            object_repr=key,
+            changes={key: {"before": before, "after": clean}},
+        )
     transaction.on_commit(invalidate_settings_cache)
     invalidate_settings_cache()
     return clean

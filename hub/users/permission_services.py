@@ -27,10 +27,12 @@ OBJECT_TYPES = {
 
 def resolve_object(*, actor: Any, object_type: str, object_id: int) -> models.Model:
     label = OBJECT_TYPES.get(object_type) or next(
-        (v for v in OBJECT_TYPES.values() if v.lower() == object_type.lower()), None)
+        (v for v in OBJECT_TYPES.values() if v.lower() == object_type.lower()), None
+    )
     if label is None:
-        raise DomainError(f"Unknown object type. Use one of: {', '.join(OBJECT_TYPES)}.",
-                          field="object_type")
+        raise DomainError(
+            f"Unknown object type. Use one of: {', '.join(OBJECT_TYPES)}.", field="object_type"
+        )
     model = apps.get_model(label)
     obj = model._default_manager.filter(pk=object_id).first()
     if obj is None or not user_can(actor, obj, "view"):
@@ -55,16 +57,29 @@ def _holder(user_id: int | None, group_id: int | None) -> Any:
     return group
 
 
-def change_object_permissions(*, actor: Any, granting: bool, object_type: str, object_id: int,
-                              actions: list[str], user_id: int | None = None,
-                              group_id: int | None = None) -> dict[str, Any]:
+def change_object_permissions(
+    *,
+    actor: Any,
+    granting: bool,
+    object_type: str,
+    object_id: int,
+    actions: list[str],
+    user_id: int | None = None,
+    group_id: int | None = None,
+) -> dict[str, Any]:
     obj = resolve_object(actor=actor, object_type=object_type, object_id=object_id)
     _ensure_manager(actor, obj)
     holder = _holder(user_id, group_id)
     with transaction.atomic():
         (grant if granting else revoke)(holder, obj, actions)
         record_audit_event(
-            actor=actor, action=AuditAction.GRANT if granting else AuditAction.REVOKE, obj=obj,
-            detail={"holder": str(holder), "holder_type": "user" if user_id else "group",
-                    "actions": sorted(actions)})
+            actor=actor,
+            action=AuditAction.GRANT if granting else AuditAction.REVOKE,
+            obj=obj,
+            detail={
+                "holder": str(holder),
+                "holder_type": "user" if user_id else "group",
+                "actions": sorted(actions),
+            },
+        )
     return holders_of(obj)

@@ -23,12 +23,24 @@ LOCKED_MESSAGE = "Too many failed logins: this account is locked for a while. Tr
 
 
 def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-    return JsonResponse(envelope({"errors": {"username": [LOCKED_MESSAGE]}}, code=429,
-                                 message=f"username: {LOCKED_MESSAGE}"), status=429)
+    return JsonResponse(
+        envelope(
+            {"errors": {"username": [LOCKED_MESSAGE]}},
+            code=429,
+            message=f"username: {LOCKED_MESSAGE}",
+        ),
+        status=429,
+    )
 
 
-def login_user(*, request: HttpRequest, username: str, password: str, captcha_key: str = "",
-               captcha_value: str = "") -> tuple[User, dict[str, str]]:
+def login_user(
+    *,
+    request: HttpRequest,
+    username: str,
+    password: str,
+    captcha_key: str = "",
+    captcha_value: str = "",
+) -> tuple[User, dict[str, str]]:
     """Checks credentials (and captcha when enabled); returns the user and a JWT pair."""
     if get_setting("feature.captcha") and not check_captcha(captcha_key, captcha_value):
         raise LoginFailed("The captcha answer is wrong or expired.", field="captcha_value")
@@ -39,8 +51,13 @@ def login_user(*, request: HttpRequest, username: str, password: str, captcha_ke
     if getattr(request, "axes_locked_out", False):
         raise LockedOut(LOCKED_MESSAGE, field="username")
     if user is None:
-        record_audit_event(actor=None, action=AuditAction.LOGIN_FAILED, username=username[:150],
-                           object_type="auth.user", object_repr=username[:255])
+        record_audit_event(
+            actor=None,
+            action=AuditAction.LOGIN_FAILED,
+            username=username[:150],
+            object_type="auth.user",
+            object_repr=username[:255],
+        )
         raise LoginFailed("Wrong username or password.", field="password")
     record_audit_event(actor=user, action=AuditAction.LOGIN, obj=user)
     return user, issue_tokens(user)
@@ -63,5 +80,7 @@ def logout_user(*, actor: Any, refresh: str) -> None:
 
 
 def lockout_settings() -> dict[str, Any]:
-    return {"failure_limit": settings.AXES_FAILURE_LIMIT,
-            "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)}
+    return {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }

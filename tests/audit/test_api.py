@@ -14,40 +14,90 @@ from tests.helpers import err, ok
 pytestmark = pytest.mark.django_db
 
 URL = "/api/permissions/audit-logs/"
-SECRETS = ("Acc0unt-Pa55word", "Bec0me-Pa55word", "Scr1pt-Default", "Var1able-Secret",
-           "Step-Param-Secret", "Plan-Secret")
+SECRETS = (
+    "Acc0unt-Pa55word",
+    "Bec0me-Pa55word",
+    "Scr1pt-Default",
+    "Var1able-Secret",
+    "Step-Param-Secret",
+    "Plan-Secret",
+)
 
 
 def _walk_the_product(client: APIClient) -> None:
     """One of each write through the API, with every kind of secret."""
-    account = ok(client.post("/api/hosts/accounts/", {
-        "name": "acc", "username": "root", "password": SECRETS[0], "become": True,
-        "become_password": SECRETS[1]}), 201)
+    account = ok(
+        client.post(
+            "/api/hosts/accounts/",
+            {
+                "name": "acc",
+                "username": "root",
+                "password": SECRETS[0],
+                "become": True,
+                "become_password": SECRETS[1],
+            },
+        ),
+        201,
+    )
     group = ok(client.post("/api/hosts/groups/", {"name": "g"}), 201)
-    host = ok(client.post("/api/hosts/", {"name": "h", "ip_address": "10.0.0.1",
-                                          "account": account["id"], "groups": [group["id"]]}),
-              201)
+    host = ok(
+        client.post(
+            "/api/hosts/",
+            {
+                "name": "h",
+                "ip_address": "10.0.0.1",
+                "account": account["id"],
+                "groups": [group["id"]],
+            },
+        ),
+        201,
+    )
     ok(client.patch(f"/api/hosts/{host['id']}/", {"port": 2222}))
     ok(client.patch(f"/api/hosts/accounts/{account['id']}/", {"password": SECRETS[0] + "2"}))
-    script = ok(client.post("/api/script-templates/", {
-        "name": "s", "content": "echo 1", "parameters": [
-            {"name": "pw", "type": "secret", "default": SECRETS[2]}]}), 201)
+    script = ok(
+        client.post(
+            "/api/script-templates/",
+            {
+                "name": "s",
+                "content": "echo 1",
+                "parameters": [{"name": "pw", "type": "secret", "default": SECRETS[2]}],
+            },
+        ),
+        201,
+    )
     ok(client.patch(f"/api/script-templates/{script['id']}/", {"content": "echo 2"}))
-    template = ok(client.post("/api/templates/", {
-        "name": "t", "variables": [{"name": "v", "var_type": "secret", "value": SECRETS[3]}],
-        "steps": [{"name": "a", "script": script["id"], "parameters": {"pw": SECRETS[4]}}]}),
-        201)
-    plan = ok(client.post("/api/templates/plans/", {
-        "template": template["id"], "name": "p", "variable_values": {"v": SECRETS[5]}}), 201)
+    template = ok(
+        client.post(
+            "/api/templates/",
+            {
+                "name": "t",
+                "variables": [{"name": "v", "var_type": "secret", "value": SECRETS[3]}],
+                "steps": [{"name": "a", "script": script["id"], "parameters": {"pw": SECRETS[4]}}],
+            },
+        ),
+        201,
+    )
+    plan = ok(
+        client.post(
+            "/api/templates/plans/",
+            {"template": template["id"], "name": "p", "variable_values": {"v": SECRETS[5]}},
+        ),
+        201,
+    )
     assert client.delete(f"/api/templates/plans/{plan['id']}/").status_code == 204
     assert client.delete(f"/api/hosts/{host['id']}/").status_code == 204
 
 
 def test_every_write_and_login_is_recorded_with_secrets_masked(owner: Any) -> None:
     client = APIClient()
-    tokens = ok(client.post("/api/auth/login/", {"username": "owner",
-                                                 "password": "correct horse battery"},
-                            REMOTE_ADDR="203.0.113.7", HTTP_USER_AGENT="pytest-agent"))
+    tokens = ok(
+        client.post(
+            "/api/auth/login/",
+            {"username": "owner", "password": "correct horse battery"},
+            REMOTE_ADDR="203.0.113.7",
+            HTTP_USER_AGENT="pytest-agent",
+        )
+    )
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
     _walk_the_product(client)
     rows = list(AuditLog.objects.values())
@@ -55,12 +105,20 @@ def test_every_write_and_login_is_recorded_with_secrets_masked(owner: Any) -> No
     for secret in SECRETS:
         assert secret not in dump, secret
     seen = {(r["action"], r["object_type"]) for r in rows}
-    assert {("login", "auth.user"), ("create", "inventory.account"),
-            ("update", "inventory.account"), ("create", "inventory.hostgroup"),
-            ("create", "inventory.host"), ("update", "inventory.host"),
-            ("delete", "inventory.host"), ("create", "scripts.scripttemplate"),
-            ("update", "scripts.scripttemplate"), ("create", "jobs.jobtemplate"),
-            ("create", "jobs.executionplan"), ("delete", "jobs.executionplan")} <= seen
+    assert {
+        ("login", "auth.user"),
+        ("create", "inventory.account"),
+        ("update", "inventory.account"),
+        ("create", "inventory.hostgroup"),
+        ("create", "inventory.host"),
+        ("update", "inventory.host"),
+        ("delete", "inventory.host"),
+        ("create", "scripts.scripttemplate"),
+        ("update", "scripts.scripttemplate"),
+        ("create", "jobs.jobtemplate"),
+        ("create", "jobs.executionplan"),
+        ("delete", "jobs.executionplan"),
+    } <= seen
     login = AuditLog.objects.get(action="login")
     assert login.ip == "203.0.113.7" and login.user_agent == "pytest-agent"
     assert all(r["username"] == "owner" and r["actor_id"] == owner.pk for r in rows)
@@ -87,8 +145,9 @@ def test_filters(owner: Any, admin: Any, client_for: Any) -> None:
     creates = ok(boss.get(URL, {"action": "create", "object_type": "inventory.host"}))
     assert creates["count"] == 1
     object_id = creates["results"][0]["object_id"]
-    assert ok(boss.get(URL, {"object_type": "inventory.host", "object_id": object_id}))[
-        "count"] == 3
+    assert (
+        ok(boss.get(URL, {"object_type": "inventory.host", "object_id": object_id}))["count"] == 3
+    )
     assert ok(boss.get(URL, {"username": "OWNER"}))["count"] == AuditLog.objects.count()
     assert ok(boss.get(URL, {"actor": owner.pk}))["count"] == AuditLog.objects.count()
     assert ok(boss.get(URL, {"created_after": "2999-01-01T00:00:00Z"}))["count"] == 0
@@ -98,8 +157,9 @@ def test_filters(owner: Any, admin: Any, client_for: Any) -> None:
     err(boss.get(URL, {"actor": "x"}), 400, "actor")
 
 
-def test_non_admins_see_only_their_own_rows(owner: Any, member: Any, admin: Any,
-                                           client_for: Any) -> None:
+def test_non_admins_see_only_their_own_rows(
+    owner: Any, member: Any, admin: Any, client_for: Any
+) -> None:
     ok(client_for(owner).post("/api/hosts/groups/", {"name": "mine"}), 201)
     ok(client_for(member).post("/api/hosts/groups/", {"name": "theirs"}), 201)
     own = ok(client_for(member).get(URL))
@@ -122,10 +182,8 @@ def test_read_only_and_authenticated(owner: Any, admin: Any, client_for: Any) ->
 
 
 def test_failed_writes_leave_no_audit_row(api: Any) -> None:
-    err(api.post("/api/hosts/", {"name": "h", "ip_address": "10.0.0.1", "port": 0}), 400,
-        "port")
-    err(api.post("/api/script-templates/", {"name": "s", "content": "rm -rf /"}), 400,
-        "content")
+    err(api.post("/api/hosts/", {"name": "h", "ip_address": "10.0.0.1", "port": 0}), 400, "port")
+    err(api.post("/api/script-templates/", {"name": "s", "content": "rm -rf /"}), 400, "content")
     assert AuditLog.objects.count() == 0
 
 

@@ -16,8 +16,12 @@ pytestmark = pytest.mark.django_db
 
 def test_success_envelope(api: Any) -> None:
     body = api.get("/api/hosts/").json()
-    assert body == {"code": 200, "message": "ok", "success": True,
-                    "content": {"count": 0, "next": None, "previous": None, "results": []}}
+    assert body == {
+        "code": 200,
+        "message": "ok",
+        "success": True,
+        "content": {"count": 0, "next": None, "previous": None, "results": []},
+    }
 
 
 def test_unknown_api_path_is_a_json_404(api: Any) -> None:
@@ -35,9 +39,18 @@ def test_wrong_method_is_405_envelope(api: Any) -> None:
     err(api.put("/api/hosts/"), 405)
 
 
-@pytest.mark.parametrize("url", ["/api/hosts/", "/api/hosts/groups/", "/api/hosts/accounts/",
-                                 "/api/script-templates/", "/api/templates/",
-                                 "/api/templates/plans/", "/api/permissions/grant/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/hosts/",
+        "/api/hosts/groups/",
+        "/api/hosts/accounts/",
+        "/api/script-templates/",
+        "/api/templates/",
+        "/api/templates/plans/",
+        "/api/permissions/grant/",
+    ],
+)
 def test_malformed_and_non_object_json_everywhere(api: Any, url: str) -> None:
     err(api.post(url, data="{oops", content_type="application/json"), 400, "body")
     response = api.post(url, data='"just a string"', content_type="application/json")
@@ -68,35 +81,63 @@ def test_snapshot_masks_secrets_and_changes_show_only_differences(owner: Any) ->
     assert "first" not in str(before)
     account.password, account.description = "second", "new"
     changes = changes_between(before, snapshot(account))
-    assert changes == {"password": {"before": MASK, "after": MASK},
-                       "description": {"before": "", "after": "new"}}
+    assert changes == {
+        "password": {"before": MASK, "after": MASK},
+        "description": {"before": "", "after": "new"},
+    }
     assert changes_between(snapshot(account), snapshot(account)) == {}
 
 
 def test_request_context_reaches_audit_rows(api: Any) -> None:
     from hub.audit.models import AuditLog
 
-    ok(api.post("/api/hosts/groups/", {"name": "g"}, HTTP_X_FORWARDED_FOR="198.51.100.4, 10.0.0.1",
-                HTTP_USER_AGENT="cli/1.0"), 201)
+    ok(
+        api.post(
+            "/api/hosts/groups/",
+            {"name": "g"},
+            HTTP_X_FORWARDED_FOR="198.51.100.4, 10.0.0.1",
+            HTTP_USER_AGENT="cli/1.0",
+        ),
+        201,
+    )
     row = AuditLog.objects.get()
     assert row.ip == "198.51.100.4" and row.user_agent == "cli/1.0"
 
 
-@pytest.mark.parametrize(("url", "payload", "field"), [
-    ("/api/hosts/", {"name": "h", "ip_address": "10.0.0.1", "labels": {"a": "x\u0000"}},
-     "labels"),
-    ("/api/hosts/", {"name": "h\u0000", "ip_address": "10.0.0.1"}, "name"),
-    ("/api/hosts/groups/", {"name": "g", "description": "\u0000"}, "description"),
-    ("/api/script-templates/", {"name": "s", "content": "echo", "tags": ["a\u0000"]}, "tags"),
-    ("/api/script-templates/", {"name": "s", "content": "echo", "parameters": [
-        {"name": "a", "description": "x\u0000"}]}, "parameters"),
-    ("/api/templates/", {"name": "t", "variables": [{"name": "a", "value": "x\u0000"}]},
-     "variables"),
-    ("/api/templates/", {"name": "t", "steps": [{"name": "s", "script_content": "x\u0000"}]},
-     "steps"),
-])
-def test_nul_characters_are_a_400_on_every_database(api: Any, url: str,
-                                                    payload: dict[str, Any],
-                                                    field: str) -> None:
+@pytest.mark.parametrize(
+    ("url", "payload", "field"),
+    [
+        (
+            "/api/hosts/",
+            {"name": "h", "ip_address": "10.0.0.1", "labels": {"a": "x\u0000"}},
+            "labels",
+        ),
+        ("/api/hosts/", {"name": "h\u0000", "ip_address": "10.0.0.1"}, "name"),
+        ("/api/hosts/groups/", {"name": "g", "description": "\u0000"}, "description"),
+        ("/api/script-templates/", {"name": "s", "content": "echo", "tags": ["a\u0000"]}, "tags"),
+        (
+            "/api/script-templates/",
+            {
+                "name": "s",
+                "content": "echo",
+                "parameters": [{"name": "a", "description": "x\u0000"}],
+            },
+            "parameters",
+        ),
+        (
+            "/api/templates/",
+            {"name": "t", "variables": [{"name": "a", "value": "x\u0000"}]},
+            "variables",
+        ),
+        (
+            "/api/templates/",
+            {"name": "t", "steps": [{"name": "s", "script_content": "x\u0000"}]},
+            "steps",
+        ),
+    ],
+)
+def test_nul_characters_are_a_400_on_every_database(
+    api: Any, url: str, payload: dict[str, Any], field: str
+) -> None:
     """PostgreSQL cannot store NUL in text or jsonb: refused up front, not a 500."""
     err(api.post(url, payload), 400, field)

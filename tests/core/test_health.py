@@ -20,8 +20,10 @@ def test_health_reports_each_dependency() -> None:
         assert response.status_code == 200 and body["success"] is True
     else:
         assert response.status_code == 503 and body["message"] == "unhealthy"
-        assert "celery" in content["celery"]["error"].lower() or "worker" in content[
-            "celery"]["error"].lower()
+        assert (
+            "celery" in content["celery"]["error"].lower()
+            or "worker" in content["celery"]["error"].lower()
+        )
 
 
 def test_health_is_503_naming_redis_when_redis_is_down(settings: Any) -> None:

@@ -19,8 +19,9 @@ URL = "/api/dashboard/stats/"
 
 
 def execution(day: datetime, status: str, **links: Any) -> Execution:
-    created = Execution.objects.create(name=f"e-{status}", kind="quick_script", status=status,
-                                       **links)
+    created = Execution.objects.create(
+        name=f"e-{status}", kind="quick_script", status=status, **links
+    )
     Execution.objects.filter(pk=created.pk).update(created_at=day)
     return created
 
@@ -38,16 +39,18 @@ def seeded(owner: Any) -> dict[str, Any]:
     execution(yesterday, "running")
     execution(today - timedelta(days=30), "failed")  # outside a 7-day range
     step = ExecutionStep.objects.create(execution=bad, index=1, name="s", step_type="script")
-    HostResult.objects.bulk_create([
-        HostResult(execution=bad, step=step, host_name=f"web{i}", status=s)
-        for i, s in enumerate(["failed", "unreachable", "success"])])
+    HostResult.objects.bulk_create(
+        [
+            HostResult(execution=bad, step=step, host_name=f"web{i}", status=s)
+            for i, s in enumerate(["failed", "unreachable", "success"])
+        ]
+    )
     return {"today": today.date(), "yesterday": yesterday.date()}
 
 
 def test_stats_match_seeded_data(client_for: Any, admin: Any, seeded: dict[str, Any]) -> None:
     stats = ok(client_for(admin).get(URL, {"days": 7, "tz": "UTC"}))
-    assert stats["counts"]["hosts"] == {"total": 3, "by_status": {"reachable": 2,
-                                                                  "unreachable": 1}}
+    assert stats["counts"]["hosts"] == {"total": 3, "by_status": {"reachable": 2, "unreachable": 1}}
     assert stats["executions"]["total"] == 6
     assert stats["executions"]["by_status"] == {"success": 3, "failed": 2, "running": 1}
     assert stats["executions"]["success_rate"] == 60.0
@@ -55,11 +58,17 @@ def test_stats_match_seeded_data(client_for: Any, admin: Any, seeded: dict[str, 
     assert len(stats["trend"]) == 7
     today, yesterday = trend[seeded["today"].isoformat()], trend[seeded["yesterday"].isoformat()]
     assert (today["total"], today["success"], today["failed"], today["success_rate"]) == (
-        4, 3, 1, 75.0)
+        4,
+        3,
+        1,
+        75.0,
+    )
     assert (yesterday["total"], yesterday["finished"], yesterday["success_rate"]) == (2, 1, 0.0)
     assert sum(p["total"] for p in stats["trend"]) == 6
-    assert stats["top_failing"]["hosts"] == [{"host_name": "web0", "failures": 1},
-                                             {"host_name": "web1", "failures": 1}]
+    assert stats["top_failing"]["hosts"] == [
+        {"host_name": "web0", "failures": 1},
+        {"host_name": "web1", "failures": 1},
+    ]
     assert len(stats["recent"]["executions"]) == 7
 
 
@@ -67,14 +76,19 @@ def test_explicit_range(client_for: Any, admin: Any, seeded: dict[str, Any]) -> 
     day = seeded["yesterday"].isoformat()
     stats = ok(client_for(admin).get(URL, {"start": day, "end": day, "tz": "UTC"}))
     assert stats["executions"]["total"] == 2 and len(stats["trend"]) == 1
-    trend = ok(client_for(admin).get("/api/dashboard/trend/", {"start": day, "end": day,
-                                                               "tz": "UTC"}))
+    trend = ok(
+        client_for(admin).get("/api/dashboard/trend/", {"start": day, "end": day, "tz": "UTC"})
+    )
     assert trend[0]["total"] == 2
 
 
-def test_cached_and_invalidated_on_writes(client_for: Any, admin: Any, owner: Any,
-                                          seeded: dict[str, Any],
-                                          django_capture_on_commit_callbacks: Any) -> None:
+def test_cached_and_invalidated_on_writes(
+    client_for: Any,
+    admin: Any,
+    owner: Any,
+    seeded: dict[str, Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
     client = client_for(admin)
     first = ok(client.get(URL, {"days": 7}))
     second = ok(client.get(URL, {"days": 7}))
@@ -88,21 +102,28 @@ def test_cached_and_invalidated_on_writes(client_for: Any, admin: Any, owner: An
     assert ok(client.get(URL, {"days": 7}))["cached"] is False
 
 
-def test_recent_items_follow_permissions(client_for: Any, outsider: Any,
-                                         seeded: dict[str, Any]) -> None:
+def test_recent_items_follow_permissions(
+    client_for: Any, outsider: Any, seeded: dict[str, Any]
+) -> None:
     stats = ok(client_for(outsider).get(URL))
     assert stats["recent"] == {"executions": [], "audit_events": []}
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ({"days": 0}, "days"), ({"days": 1000}, "days"), ({"days": "x"}, "days"),
-    ({"start": "2025-01-01"}, "end"), ({"end": "2025-01-01"}, "start"),
-    ({"start": "2025-02-01", "end": "2025-01-01"}, "start"),
-    ({"start": "2020-01-01", "end": "2025-01-01"}, "end"),
-    ({"start": "nope", "end": "2025-01-01"}, "start"),
-    ({"start": "2025-01-01", "end": "2025-01-02", "days": 3}, "days"),
-    ({"tz": "Nowhere/City"}, "tz"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"days": 0}, "days"),
+        ({"days": 1000}, "days"),
+        ({"days": "x"}, "days"),
+        ({"start": "2025-01-01"}, "end"),
+        ({"end": "2025-01-01"}, "start"),
+        ({"start": "2025-02-01", "end": "2025-01-01"}, "start"),
+        ({"start": "2020-01-01", "end": "2025-01-01"}, "end"),
+        ({"start": "nope", "end": "2025-01-01"}, "start"),
+        ({"start": "2025-01-01", "end": "2025-01-02", "days": 3}, "days"),
+        ({"tz": "Nowhere/City"}, "tz"),
+    ],
+)
 def test_bad_range_names_the_field(api: Any, query: dict[str, Any], field: str) -> None:
     err(api.get(URL, query), 400, field)
     err(api.get("/api/dashboard/trend/", query), 400, field)

@@ -15,9 +15,14 @@ pytestmark = pytest.mark.django_db
 
 
 def running_execution(owner: Any) -> Execution:
-    execution = Execution.objects.create(name="x", kind="quick_script", status="running",
-                                         created_by=owner, targets=[{"id": None, "name": "h1"}],
-                                         spec={"steps": [{"index": 1, "host_ids": []}]})
+    execution = Execution.objects.create(
+        name="x",
+        kind="quick_script",
+        status="running",
+        created_by=owner,
+        targets=[{"id": None, "name": "h1"}],
+        spec={"steps": [{"index": 1, "host_ids": []}]},
+    )
     step = ExecutionStep.objects.create(execution=execution, index=1, name="s", step_type="script")
     HostResult.objects.create(execution=execution, step=step, host_name="h1")
     stream.client().delete(stream.stream_key(execution.pk), stream.seq_key(execution.pk))
@@ -29,8 +34,10 @@ def emit_run(execution_id: int, lines: int) -> None:
     stream.append_event(execution_id, {"kind": "step_start", "step": 1})
     stream.append_event(execution_id, {"kind": "host_start", "step": 1, "host": "h1"})
     for i in range(lines):
-        stream.append_event(execution_id, {"kind": "output", "step": 1, "host": "h1",
-                                           "stream": "stdout", "text": f"line {i}\n"})
+        stream.append_event(
+            execution_id,
+            {"kind": "output", "step": 1, "host": "h1", "stream": "stdout", "text": f"line {i}\n"},
+        )
 
 
 def pending(execution_id: int) -> int:
@@ -64,14 +71,14 @@ def test_a_failed_database_write_is_retried_not_lost(owner: Any, monkeypatch: An
 def test_a_lost_worker_is_recovered_with_its_events(owner: Any) -> None:
     execution = running_execution(owner)
     emit_run(execution.pk, 10)
-    stream.append_event(execution.pk, {"kind": "host_result", "step": 1, "host": "h1",
-                                       "status": "success", "rc": 0})
+    stream.append_event(
+        execution.pk, {"kind": "host_result", "step": 1, "host": "h1", "status": "success", "rc": 0}
+    )
     stream.client().delete(stream.alive_key(execution.pk))  # the worker stopped beating
     assert recover_lost_executions() == [execution.pk]
     execution.refresh_from_db()
     assert execution.status == "failed" and "worker" in execution.error
-    kinds = list(ExecutionEvent.objects.filter(execution=execution).values_list("kind",
-                                                                               flat=True))
+    kinds = list(ExecutionEvent.objects.filter(execution=execution).values_list("kind", flat=True))
     assert kinds.count("output") == 10 and kinds[-1] == "end"
     assert HostResult.objects.get(execution=execution).status == "success"
     assert execution.pk not in stream.active_executions()

@@ -41,20 +41,46 @@ def _database_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup: Any, django_db_blocker: Any, redis_server: str,
-                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[subprocess.Popen]:
+def celery_worker(
+    django_db_setup: Any,
+    django_db_blocker: Any,
+    redis_server: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[subprocess.Popen]:
     """A real Celery worker process on the test database and the test Redis."""
     log = tmp_path_factory.mktemp("worker") / "worker.log"
-    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL,
-           "HUB_DATA_DIR": str(settings.HUB_DATA_DIR), "DJANGO_SETTINGS_MODULE": "hub.settings",
-           "EXECUTION_LOGS_DIR": str(settings.EXECUTION_LOGS_DIR)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "HUB_DATA_DIR": str(settings.HUB_DATA_DIR),
+        "DJANGO_SETTINGS_MODULE": "hub.settings",
+        "EXECUTION_LOGS_DIR": str(settings.EXECUTION_LOGS_DIR),
+    }
     bin_dir = Path(sys.executable).parent
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(bin_dir / "celery"), "-A", "hub", "worker", "-Q", "celery,executions",
-             "-c", "4", "-l", "info", "-n", f"test-{os.getpid()}@%h", "--without-gossip",
-             "--without-mingle"], env=env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                str(bin_dir / "celery"),
+                "-A",
+                "hub",
+                "worker",
+                "-Q",
+                "celery,executions",
+                "-c",
+                "4",
+                "-l",
+                "info",
+                "-n",
+                f"test-{os.getpid()}@%h",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     from hub.celery import app
 
     deadline = time.monotonic() + 60
@@ -77,21 +103,40 @@ def celery_worker(django_db_setup: Any, django_db_blocker: Any, redis_server: st
 
 
 @pytest.fixture
-def hub(transactional_db: Any, celery_worker: subprocess.Popen, fleet: SshdFleet, owner: Any,
-        client_for: Callable[[Any], Any]) -> Iterator[Any]:
+def hub(
+    transactional_db: Any,
+    celery_worker: subprocess.Popen,
+    fleet: SshdFleet,
+    owner: Any,
+    client_for: Callable[[Any], Any],
+) -> Iterator[Any]:
     """The owner's API client with an account (the fleet key) and hosts for every sshd host."""
     from hub.system.services import update_setting
 
     update_setting(actor=None, key="execution.python_interpreter", value="/usr/bin/python3")
     client = client_for(owner)
-    account = client.post("/api/hosts/accounts/", {
-        "name": "fleet-root", "username": fleet.user, "auth_type": "key",
-        "private_key": fleet.client_key_text}, format="json").json()["content"]
+    account = client.post(
+        "/api/hosts/accounts/",
+        {
+            "name": "fleet-root",
+            "username": fleet.user,
+            "auth_type": "key",
+            "private_key": fleet.client_key_text,
+        },
+        format="json",
+    ).json()["content"]
     hosts = {}
     for entry in [*fleet.hosts, fleet.wrong_key, fleet.unreachable]:  # type: ignore[attr-defined]
-        created = client.post("/api/hosts/", {
-            "name": entry["name"], "ip_address": entry["ip"], "port": entry["port"],
-            "account": account["id"]}, format="json").json()["content"]
+        created = client.post(
+            "/api/hosts/",
+            {
+                "name": entry["name"],
+                "ip_address": entry["ip"],
+                "port": entry["port"],
+                "account": account["id"],
+            },
+            format="json",
+        ).json()["content"]
         hosts[entry["name"]] = created["id"]
     client.account_id = account["id"]
     client.host_ids = hosts
@@ -144,18 +189,32 @@ def remote_processes(marker: str) -> list[str]:
     return [line for line in result.stdout.splitlines() if "pgrep" not in line]
 
 
-def make_plan(hub: Any, steps: list[dict[str, Any]], *, variables: list[dict[str, Any]] | None
-              = None, name: str = "plan") -> dict[str, Any]:
+def make_plan(
+    hub: Any,
+    steps: list[dict[str, Any]],
+    *,
+    variables: list[dict[str, Any]] | None = None,
+    name: str = "plan",
+) -> dict[str, Any]:
     """A template with these steps (inline scripts unless given) targeting the good hosts,
     and a plan selecting all of them; returns the plan."""
-    template = hub.post("/api/templates/", {
-        "name": f"{name}-template", "target_hosts": hub.good[:2], "account": hub.account_id,
-        "variables": variables or [],
-        "steps": [{"step_type": "script", "script_type": "shell", **s} for s in steps],
-    }, format="json").json()
+    template = hub.post(
+        "/api/templates/",
+        {
+            "name": f"{name}-template",
+            "target_hosts": hub.good[:2],
+            "account": hub.account_id,
+            "variables": variables or [],
+            "steps": [{"step_type": "script", "script_type": "shell", **s} for s in steps],
+        },
+        format="json",
+    ).json()
     assert template["success"], template
-    plan = hub.post("/api/templates/plans/", {"template": template["content"]["id"],
-                                              "name": name}, format="json").json()
+    plan = hub.post(
+        "/api/templates/plans/",
+        {"template": template["content"]["id"], "name": name},
+        format="json",
+    ).json()
     assert plan["success"], plan
     return plan["content"]
 

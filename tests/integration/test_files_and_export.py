@@ -32,16 +32,37 @@ def test_push_then_fetch_files_with_checksums(hub: Any, tmp_path: Path) -> None:
     destination.mkdir()
     upload = io.BytesIO(payload)
     upload.name = "payload.bin"
-    reply = ok(hub.post("/api/quick/transfer_file/", {
-        "mode": "push", "files": [upload], "destination": str(destination),
-        "target_host_ids": [hub.good[0]], "account_id": hub.account_id}, format="multipart"), 201)
+    reply = ok(
+        hub.post(
+            "/api/quick/transfer_file/",
+            {
+                "mode": "push",
+                "files": [upload],
+                "destination": str(destination),
+                "target_host_ids": [hub.good[0]],
+                "account_id": hub.account_id,
+            },
+            format="multipart",
+        ),
+        201,
+    )
     execution = wait_finished(reply["execution_id"])
     assert execution.status == "success", execution.error
     assert hashlib.sha256((destination / "payload.bin").read_bytes()).hexdigest() == digest
 
-    reply = ok(hub.post("/api/quick/transfer_file/", {
-        "mode": "fetch", "path": str(destination / "payload.bin"),
-        "target_host_ids": hub.good[:2], "account_id": hub.account_id}, format="json"), 201)
+    reply = ok(
+        hub.post(
+            "/api/quick/transfer_file/",
+            {
+                "mode": "fetch",
+                "path": str(destination / "payload.bin"),
+                "target_host_ids": hub.good[:2],
+                "account_id": hub.account_id,
+            },
+            format="json",
+        ),
+        201,
+    )
     execution = wait_finished(reply["execution_id"])
     assert execution.status == "success", execution.error
     fetched = Path(settings.EXECUTION_LOGS_DIR) / str(execution.pk) / "fetched"
@@ -51,13 +72,24 @@ def test_push_then_fetch_files_with_checksums(hub: Any, tmp_path: Path) -> None:
 
 
 def test_connection_test_records_reachability(hub: Any) -> None:
-    content = ok(hub.post("/api/hosts/test_connection/", {
-        "host_ids": [hub.good[0], hub.unreachable, hub.wrong_key]}, format="json"))
+    content = ok(
+        hub.post(
+            "/api/hosts/test_connection/",
+            {"host_ids": [hub.good[0], hub.unreachable, hub.wrong_key]},
+            format="json",
+        )
+    )
     assert content["status"] == "partial"
-    status = dict(Host.objects.filter(pk__in=[hub.good[0], hub.unreachable, hub.wrong_key])
-                  .values_list("pk", "status"))
-    assert status == {hub.good[0]: "reachable", hub.unreachable: "unreachable",
-                      hub.wrong_key: "auth_failed"}
+    status = dict(
+        Host.objects.filter(pk__in=[hub.good[0], hub.unreachable, hub.wrong_key]).values_list(
+            "pk", "status"
+        )
+    )
+    assert status == {
+        hub.good[0]: "reachable",
+        hub.unreachable: "unreachable",
+        hub.wrong_key: "auth_failed",
+    }
     assert Host.objects.get(pk=hub.unreachable).last_checked_at is not None
 
 
@@ -69,28 +101,39 @@ def _unzip(payload: bytes, target: Path) -> Path:
 
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "ANSIBLE_NOCOLOR": "1",
-           "NO_COLOR": "1"}
-    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
-                          check=False)
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}:{os.environ['PATH']}",
+        "ANSIBLE_NOCOLOR": "1",
+        "NO_COLOR": "1",
+    }
+    return subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
 
 
-def test_exported_plan_runs_with_plain_ansible_and_passes_lint(hub: Any, fleet: Any,
-                                                               tmp_path: Path) -> None:
-    plan = make_plan(hub, [
-        {"name": "greet", "script_content": "echo exported $WHO; exit 0"},
-        {"name": "fail ignored", "script_content": "exit 4", "ignore_errors": True},
-        {"name": "rolling", "script_content": "echo $TOKEN | wc -c", "batch_size": "1"},
-    ], variables=[{"name": "WHO", "var_type": "string", "value": "ops"},
-                  {"name": "TOKEN", "var_type": "secret", "value": "never-exported-secret"}],
-        name="exported")
+def test_exported_plan_runs_with_plain_ansible_and_passes_lint(
+    hub: Any, fleet: Any, tmp_path: Path
+) -> None:
+    plan = make_plan(
+        hub,
+        [
+            {"name": "greet", "script_content": "echo exported $WHO; exit 0"},
+            {"name": "fail ignored", "script_content": "exit 4", "ignore_errors": True},
+            {"name": "rolling", "script_content": "echo $TOKEN | wc -c", "batch_size": "1"},
+        ],
+        variables=[
+            {"name": "WHO", "var_type": "string", "value": "ops"},
+            {"name": "TOKEN", "var_type": "secret", "value": "never-exported-secret"},
+        ],
+        name="exported",
+    )
     response = hub.get(f"/api/templates/plans/{plan['id']}/export/")
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     project = _unzip(response.content, tmp_path)
     everything = "".join(p.read_text(errors="replace") for p in project.rglob("*") if p.is_file())
     assert "never-exported-secret" not in everything and "BEGIN OPENSSH" not in everything
-    lint = _run([str(BIN / "ansible-lint"), "--offline", "--profile", "production", "."],
-                project)
+    lint = _run([str(BIN / "ansible-lint"), "--offline", "--profile", "production", "."], project)
     assert lint.returncode == 0, lint.stdout + lint.stderr
     syntax = _run([str(BIN / "ansible-playbook"), "--syntax-check", "playbook.yml"], project)
     assert syntax.returncode == 0, syntax.stdout + syntax.stderr
@@ -99,8 +142,10 @@ def test_exported_plan_runs_with_plain_ansible_and_passes_lint(hub: Any, fleet: 
     shutil.copy(fleet.client_key_path, key_file)
     key_file.chmod(0o600)
     (project / "vars" / "secrets.yml").write_text(
-        (project / "vars" / "secrets.yml").read_text().replace(
-            "step_3_secret_1: !unsafe ''", "step_3_secret_1: !unsafe 'abc'"))
+        (project / "vars" / "secrets.yml")
+        .read_text()
+        .replace("step_3_secret_1: !unsafe ''", "step_3_secret_1: !unsafe 'abc'")
+    )
     run = _run([str(BIN / "ansible-playbook"), "playbook.yml"], project)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert "ok=3" in run.stdout and "ignored=1" in run.stdout
@@ -108,8 +153,10 @@ def test_exported_plan_runs_with_plain_ansible_and_passes_lint(hub: Any, fleet: 
     from tests.integration.conftest import execute_plan
 
     hub_run = wait_finished(execute_plan(hub, plan["id"]))
-    per_step = {(r.step.index, r.status) for r in HostResult.objects.filter(execution=hub_run)
-                .select_related("step")}
+    per_step = {
+        (r.step.index, r.status)
+        for r in HostResult.objects.filter(execution=hub_run).select_related("step")
+    }
     assert per_step == {(1, "success"), (2, "failed"), (3, "success")}
     assert hub_run.status == "success"
 
@@ -120,8 +167,15 @@ def test_exported_template_zip_has_project_layout(hub: Any, tmp_path: Path) -> N
     assert response.status_code == 200
     project = _unzip(response.content, tmp_path)
     names = {str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()}
-    assert {"playbook.yml", "ansible.cfg", "inventory/hosts.yml", "vars/secrets.yml",
-            "vars/step_1.yml", "files/step_1.sh", "README.md"} <= names
+    assert {
+        "playbook.yml",
+        "ansible.cfg",
+        "inventory/hosts.yml",
+        "vars/secrets.yml",
+        "vars/step_1.yml",
+        "files/step_1.sh",
+        "README.md",
+    } <= names
 
 
 def test_exported_file_steps_pass_lint_and_run(hub: Any, fleet: Any, tmp_path: Path) -> None:
@@ -130,18 +184,30 @@ def test_exported_file_steps_pass_lint_and_run(hub: Any, fleet: Any, tmp_path: P
     stored = ok(hub.post("/api/templates/files/", {"file": upload}, format="multipart"), 201)
     target = tmp_path / "etc-app"
     target.mkdir()
-    plan = make_plan(hub, [
-        {"name": "push config", "step_type": "file_push", "source_files": [stored["id"]],
-         "destination": str(target)},
-        {"name": "fetch config", "step_type": "file_fetch",
-         "fetch_path": str(target / "app.conf"), "batch_size": "50%",
-         "batch_failure_policy": "continue"},
-    ], name="files-export")
-    project = _unzip(hub.get(f"/api/templates/plans/{plan['id']}/export/").content,
-                     tmp_path / "zip")
+    plan = make_plan(
+        hub,
+        [
+            {
+                "name": "push config",
+                "step_type": "file_push",
+                "source_files": [stored["id"]],
+                "destination": str(target),
+            },
+            {
+                "name": "fetch config",
+                "step_type": "file_fetch",
+                "fetch_path": str(target / "app.conf"),
+                "batch_size": "50%",
+                "batch_failure_policy": "continue",
+            },
+        ],
+        name="files-export",
+    )
+    project = _unzip(
+        hub.get(f"/api/templates/plans/{plan['id']}/export/").content, tmp_path / "zip"
+    )
     assert (project / "files" / "step_1" / "app.conf").read_text() == "setting=1\n"
-    lint = _run([str(BIN / "ansible-lint"), "--offline", "--profile", "production", "."],
-                project)
+    lint = _run([str(BIN / "ansible-lint"), "--offline", "--profile", "production", "."], project)
     assert lint.returncode == 0, lint.stdout + lint.stderr
     key_file = project / "keys" / f"acct_{hub.account_id}"
     key_file.parent.mkdir(exist_ok=True)

@@ -19,8 +19,12 @@ def launch(hub: Any, **payload: Any) -> int:
 
 
 def test_quick_script_on_three_hosts(hub: Any) -> None:
-    execution_id = launch(hub, script_content="echo hello from $(hostname) $GREETING\nexit 0\n",
-                          parameters={"GREETING": "wörld"}, target_host_ids=hub.good[:3])
+    execution_id = launch(
+        hub,
+        script_content="echo hello from $(hostname) $GREETING\nexit 0\n",
+        parameters={"GREETING": "wörld"},
+        target_host_ids=hub.good[:3],
+    )
     execution = wait_finished(execution_id)
     assert execution.status == "success", execution.error
     results = list(HostResult.objects.filter(execution=execution))
@@ -30,18 +34,17 @@ def test_quick_script_on_three_hosts(hub: Any) -> None:
     assert detail["summary"]["total"] == 3 and detail["success_rate"] == 100.0
     assert len(detail["result_groups"]) == 1 and detail["result_groups"][0]["count"] == 3
     host = results[0].host_name
-    log = ok(hub.get(f"/api/executor/execution-records/{execution_id}/logs/",
-                     {"host": host}))
+    log = ok(hub.get(f"/api/executor/execution-records/{execution_id}/logs/", {"host": host}))
     assert "hello from" in log["text"] and "wörld" in log["text"]
 
 
 def test_unreachable_and_wrong_key_hosts(hub: Any) -> None:
-    execution_id = launch(hub, script_content="true\n",
-                          target_host_ids=[hub.good[0], hub.unreachable, hub.wrong_key])
+    execution_id = launch(
+        hub, script_content="true\n", target_host_ids=[hub.good[0], hub.unreachable, hub.wrong_key]
+    )
     execution = wait_finished(execution_id)
     assert execution.status == "partial"
-    statuses = dict(HostResult.objects.filter(execution=execution)
-                    .values_list("host_id", "status"))
+    statuses = dict(HostResult.objects.filter(execution=execution).values_list("host_id", "status"))
     assert statuses[hub.good[0]] == "success"
     assert statuses[hub.unreachable] == "unreachable"
     assert statuses[hub.wrong_key] == "unreachable"

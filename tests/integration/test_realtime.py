@@ -24,13 +24,19 @@ SCRIPT = "for i in 1 2 3 4 5 6 7 8; do echo line$i; sleep 0.4; done\n"
 
 
 def launch(hub: Any, hosts: list[int]) -> int:
-    return ok(hub.post("/api/quick/execute_script/", {
-        "script_content": SCRIPT, "target_host_ids": hosts, "account_id": hub.account_id},
-        format="json"), 201)["execution_id"]
+    return ok(
+        hub.post(
+            "/api/quick/execute_script/",
+            {"script_content": SCRIPT, "target_host_ids": hosts, "account_id": hub.account_id},
+            format="json",
+        ),
+        201,
+    )["execution_id"]
 
 
-async def ws_events(path: str, *, stop_after: int | None = None, timeout: float = 60
-                    ) -> list[tuple[float, dict[str, Any]]]:
+async def ws_events(
+    path: str, *, stop_after: int | None = None, timeout: float = 60
+) -> list[tuple[float, dict[str, Any]]]:
     communicator = WebsocketCommunicator(application, path)
     connected, _ = await communicator.connect()
     assert connected
@@ -59,8 +65,10 @@ def test_websocket_live_and_resume_without_loss_or_duplicate(hub: Any, owner: An
     events = [e for _, e in first + rest]
     assert events[-1]["kind"] == "end" and events[-1]["status"] == "success"
     outputs = [e for e in events if e["kind"] == "output"]
-    text = {host: "".join(e["text"] for e in outputs if e["host"] == host)
-            for host in {e["host"] for e in outputs}}
+    text = {
+        host: "".join(e["text"] for e in outputs if e["host"] == host)
+        for host in {e["host"] for e in outputs}
+    }
     assert len(text) == 2
     for host_text in text.values():
         assert host_text.split() == [f"line{i}" for i in range(1, 9)]
@@ -80,17 +88,18 @@ def test_websocket_requires_auth_and_permission(hub: Any, outsider: Any) -> None
 
     assert async_to_sync(attempt)(f"/ws/executions/{execution_id}/") == (False, 4401)
     token = str(RefreshToken.for_user(outsider).access_token)
-    assert async_to_sync(attempt)(f"/ws/executions/{execution_id}/?token={token}") == (
-        False, 4403)
+    assert async_to_sync(attempt)(f"/ws/executions/{execution_id}/?token={token}") == (False, 4403)
     wait_finished(execution_id)
 
 
-async def sse_events(execution_id: int, token: str, *, last_event_id: int = 0,
-                     stop_after: int | None = None) -> list[dict[str, Any]]:
+async def sse_events(
+    execution_id: int, token: str, *, last_event_id: int = 0, stop_after: int | None = None
+) -> list[dict[str, Any]]:
     client = AsyncClient()
-    response = await client.get(f"/api/realtime/sse/logs/{execution_id}/",
-                                headers={"Authorization": f"Bearer {token}",
-                                         "Last-Event-ID": str(last_event_id)})
+    response = await client.get(
+        f"/api/realtime/sse/logs/{execution_id}/",
+        headers={"Authorization": f"Bearer {token}", "Last-Event-ID": str(last_event_id)},
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "text/event-stream"
     events: list[dict[str, Any]] = []
@@ -102,8 +111,10 @@ async def sse_events(execution_id: int, token: str, *, last_event_id: int = 0,
             data = [line[6:] for line in frame.splitlines() if line.startswith("data: ")]
             if data:
                 events.append(json.loads(data[0]))
-            if events and (events[-1]["kind"] == "end" or
-                           (stop_after is not None and len(events) >= stop_after)):
+            if events and (
+                events[-1]["kind"] == "end"
+                or (stop_after is not None and len(events) >= stop_after)
+            ):
                 await response.aclose() if hasattr(response, "aclose") else None
                 return events
     return events
@@ -128,22 +139,34 @@ def test_huge_output_is_capped_live_but_kept_whole_on_disk(hub: Any, owner: Any)
     from hub.system.services import update_setting
 
     update_setting(actor=None, key="execution.live_output_limit", value=20_000)
-    execution_id = ok(hub.post("/api/quick/execute_script/", {
-        "script_content": "head -c 300000 /dev/zero | tr '\\0' x; echo; echo tail-marker\n",
-        "target_host_ids": hub.good[:1], "account_id": hub.account_id}, format="json"),
-        201)["execution_id"]
+    execution_id = ok(
+        hub.post(
+            "/api/quick/execute_script/",
+            {
+                "script_content": "head -c 300000 /dev/zero | tr '\\0' x; echo; echo tail-marker\n",
+                "target_host_ids": hub.good[:1],
+                "account_id": hub.account_id,
+            },
+            format="json",
+        ),
+        201,
+    )["execution_id"]
     token = str(RefreshToken.for_user(owner).access_token)
-    events = [e for _, e in async_to_sync(ws_events)(
-        f"/ws/executions/{execution_id}/?token={token}")]
+    events = [
+        e for _, e in async_to_sync(ws_events)(f"/ws/executions/{execution_id}/?token={token}")
+    ]
     live = "".join(e.get("text", "") for e in events if e["kind"] == "output")
     assert "live output truncated" in live and len(live) < 25_000
     assert "tail-marker" not in live
     host = Execution.objects.get(pk=execution_id).targets[0]["name"]
-    response = hub.get(f"/api/executor/execution-records/{execution_id}/download/",
-                       {"host": host})
+    response = hub.get(f"/api/executor/execution-records/{execution_id}/download/", {"host": host})
     assert response.status_code == 200
     full = b"".join(response.streaming_content).decode()
     assert full.count("x") == 300_000 and "tail-marker" in full
-    page = ok(hub.get(f"/api/executor/execution-records/{execution_id}/logs/",
-                      {"host": host, "offset": 299_000, "limit": 5000}))
+    page = ok(
+        hub.get(
+            f"/api/executor/execution-records/{execution_id}/logs/",
+            {"host": host, "offset": 299_000, "limit": 5000},
+        )
+    )
     assert "tail-marker" in page["text"] and page["complete"] is True

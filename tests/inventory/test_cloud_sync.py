@@ -288,8 +288,10 @@ def test_syncs_a_lost_worker_left_behind_are_failed_and_fresh_ones_kept(
 
     created = make_account(api, aliyun_cloud)
     with django_capture_on_commit_callbacks(execute=False):  # no worker takes them
-        ids = [ok(api.post(SYNC, {"cloud_account_id": created["id"]}, format="json"), 201)["id"]
-               for _ in range(4)]
+        ids = [
+            ok(api.post(SYNC, {"cloud_account_id": created["id"]}, format="json"), 201)["id"]
+            for _ in range(4)
+        ]
     now = timezone.now()
     long_ago = now - timedelta(hours=2)
     CloudSync.objects.filter(pk=ids[0]).update(status="running", started_at=long_ago)

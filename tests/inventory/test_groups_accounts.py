@@ -19,14 +19,18 @@ GROUPS = "/api/hosts/groups/"
 ACCOUNTS = "/api/hosts/accounts/"
 
 
-
 # Groups ---------------------------------------------------------------------------------
+
 
 def test_group_crud_nesting_and_host_count(api: Any, owner: Any) -> None:
     root = ok(api.post(GROUPS, {"name": "生产环境", "description": "prod"}), 201)
     child = ok(api.post(GROUPS, {"name": "prod-db 🐘", "parent": root["id"]}), 201)
     assert child["parent"] == root["id"] and child["perms"] == [
-        "view", "change", "delete", "execute"]
+        "view",
+        "change",
+        "delete",
+        "execute",
+    ]
     host = HostFactory(created_by=owner)
     host.groups.add(HostGroup.objects.get(pk=child["id"]))
     assert ok(api.get(f"{GROUPS}{child['id']}/"))["host_count"] == 1
@@ -76,14 +80,17 @@ def test_deleting_a_group_keeps_its_hosts(api: Any, owner: Any) -> None:
     assert list(host.groups.all()) == []
 
 
-@pytest.mark.parametrize(("payload", "field"), [
-    ({}, "name"),
-    ({"name": 12}, "name"),
-    ({"name": "x" * 1_000_000}, "name"),
-    ({"name": "g", "parent": 999999}, "parent"),
-    ({"name": "g", "parent": "top"}, "parent"),
-    ({"name": "g", "description": "x" * 1_000_000}, "description"),
-])
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({}, "name"),
+        ({"name": 12}, "name"),
+        ({"name": "x" * 1_000_000}, "name"),
+        ({"name": "g", "parent": 999999}, "parent"),
+        ({"name": "g", "parent": "top"}, "parent"),
+        ({"name": "g", "description": "x" * 1_000_000}, "description"),
+    ],
+)
 def test_group_bad_input(api: Any, payload: dict[str, Any], field: str) -> None:
     err(api.post(GROUPS, payload), 400, field)
     assert HostGroup.objects.count() == 0
@@ -94,8 +101,7 @@ def test_group_duplicate_name(api: Any, owner: Any) -> None:
     err(api.post(GROUPS, {"name": "same"}), 400, "name")
 
 
-def test_group_list_query_count(api: Any, owner: Any, django_assert_max_num_queries: Any
-                                ) -> None:
+def test_group_list_query_count(api: Any, owner: Any, django_assert_max_num_queries: Any) -> None:
     parent = HostGroupFactory(created_by=owner)
     for _ in range(30):
         HostGroupFactory(created_by=owner, parent=parent)
@@ -112,8 +118,11 @@ SECRET = "Sup3r-S3cret-Pa55"
 
 def _raw_columns(account_id: int) -> str:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT password, private_key, passphrase, become_password "
-                       "FROM inventory_account WHERE id = %s", [account_id])
+        cursor.execute(
+            "SELECT password, private_key, passphrase, become_password "
+            "FROM inventory_account WHERE id = %s",
+            [account_id],
+        )
         return json.dumps(cursor.fetchone())
 
 
@@ -124,9 +133,19 @@ def _no_secret_in(body: Any, *secrets: str) -> None:
 
 
 def test_password_account_secrets_are_write_only_and_encrypted(api: Any) -> None:
-    created = ok(api.post(ACCOUNTS, {"name": "deploy", "username": "deploy",
-                                     "password": SECRET, "become": True,
-                                     "become_password": SECRET + "-sudo"}), 201)
+    created = ok(
+        api.post(
+            ACCOUNTS,
+            {
+                "name": "deploy",
+                "username": "deploy",
+                "password": SECRET,
+                "become": True,
+                "become_password": SECRET + "-sudo",
+            },
+        ),
+        201,
+    )
     assert created["has_password"] and created["has_become_password"]
     assert not created["has_private_key"]
     for field in ("password", "private_key", "passphrase", "become_password"):
@@ -138,8 +157,9 @@ def test_password_account_secrets_are_write_only_and_encrypted(api: Any) -> None
     assert SECRET not in raw and raw.count("gAAAA") == 2  # Fernet tokens
     account = Account.objects.get(pk=created["id"])
     assert account.password == SECRET and account.become_password == SECRET + "-sudo"
-    audit = list(AuditLog.objects.filter(object_type="inventory.account").values(
-        "changes", "detail"))
+    audit = list(
+        AuditLog.objects.filter(object_type="inventory.account").values("changes", "detail")
+    )
     assert audit and audit[0]["changes"]["password"]["after"] == "******"
     _no_secret_in(audit, SECRET)
 
@@ -157,8 +177,12 @@ def test_update_without_secret_keeps_it_and_new_secret_replaces_it(api: Any) -> 
 
 def test_key_account_without_passphrase(api: Any) -> None:
     key = ed25519_key()
-    created = ok(api.post(ACCOUNTS, {"name": "k", "username": "root", "auth_type": "key",
-                                     "private_key": key}), 201)
+    created = ok(
+        api.post(
+            ACCOUNTS, {"name": "k", "username": "root", "auth_type": "key", "private_key": key}
+        ),
+        201,
+    )
     assert created["has_private_key"] and not created["has_passphrase"]
     _no_secret_in([created, ok(api.get(ACCOUNTS))], key.splitlines()[1])
     assert "PRIVATE KEY" not in _raw_columns(created["id"])
@@ -167,12 +191,40 @@ def test_key_account_without_passphrase(api: Any) -> None:
 
 def test_pem_key_with_passphrase_and_wrong_passphrase(api: Any) -> None:
     key = ed25519_key("open sesame", openssh=False)
-    err(api.post(ACCOUNTS, {"name": "k", "username": "root", "auth_type": "key",
-                            "private_key": key, "passphrase": "wrong"}), 400, "passphrase")
-    err(api.post(ACCOUNTS, {"name": "k", "username": "root", "auth_type": "key",
-                            "private_key": key}), 400, "passphrase")
-    created = ok(api.post(ACCOUNTS, {"name": "k", "username": "root", "auth_type": "key",
-                                     "private_key": key, "passphrase": "open sesame"}), 201)
+    err(
+        api.post(
+            ACCOUNTS,
+            {
+                "name": "k",
+                "username": "root",
+                "auth_type": "key",
+                "private_key": key,
+                "passphrase": "wrong",
+            },
+        ),
+        400,
+        "passphrase",
+    )
+    err(
+        api.post(
+            ACCOUNTS, {"name": "k", "username": "root", "auth_type": "key", "private_key": key}
+        ),
+        400,
+        "passphrase",
+    )
+    created = ok(
+        api.post(
+            ACCOUNTS,
+            {
+                "name": "k",
+                "username": "root",
+                "auth_type": "key",
+                "private_key": key,
+                "passphrase": "open sesame",
+            },
+        ),
+        201,
+    )
     assert created["has_passphrase"]
     _no_secret_in([created, ok(api.get(f"{ACCOUNTS}{created['id']}/"))], "open sesame")
     assert "open sesame" not in _raw_columns(created["id"])
@@ -180,34 +232,69 @@ def test_pem_key_with_passphrase_and_wrong_passphrase(api: Any) -> None:
 
 def test_openssh_key_with_passphrase_from_ssh_keygen(api: Any) -> None:
     key = ed25519_key("open sesame")
-    err(api.post(ACCOUNTS, {"name": "k", "username": "root", "auth_type": "key",
-                            "private_key": key, "passphrase": "wrong"}), 400, "passphrase")
-    ok(api.post(ACCOUNTS, {"name": "k", "username": "root", "auth_type": "key",
-                           "private_key": key, "passphrase": "open sesame"}), 201)
+    err(
+        api.post(
+            ACCOUNTS,
+            {
+                "name": "k",
+                "username": "root",
+                "auth_type": "key",
+                "private_key": key,
+                "passphrase": "wrong",
+            },
+        ),
+        400,
+        "passphrase",
+    )
+    ok(
+        api.post(
+            ACCOUNTS,
+            {
+                "name": "k",
+                "username": "root",
+                "auth_type": "key",
+                "private_key": key,
+                "passphrase": "open sesame",
+            },
+        ),
+        201,
+    )
 
 
 def test_passphrase_openssh_key_is_never_a_500(api: Any) -> None:
-    response = api.post(ACCOUNTS, {"name": "k", "username": "root", "auth_type": "key",
-                                   "private_key": ed25519_key("pw"), "passphrase": "pw"})
+    response = api.post(
+        ACCOUNTS,
+        {
+            "name": "k",
+            "username": "root",
+            "auth_type": "key",
+            "private_key": ed25519_key("pw"),
+            "passphrase": "pw",
+        },
+    )
     assert response.status_code in (201, 400)
 
 
-@pytest.mark.parametrize(("payload", "field"), [
-    ({"username": "u", "password": "p"}, "name"),
-    ({"name": "a", "password": "p"}, "username"),
-    ({"name": "a", "username": "u"}, "password"),
-    ({"name": "a", "username": "u", "auth_type": "key"}, "private_key"),
-    ({"name": "a", "username": "u", "auth_type": "key", "private_key": "not a key"},
-     "private_key"),
-    ({"name": "a", "username": "u", "auth_type": "token", "password": "p"}, "auth_type"),
-    ({"name": "a", "username": "u", "password": 12345}, "password"),
-    ({"name": 1, "username": "u", "password": "p"}, "name"),
-    ({"name": "a", "username": ["u"], "password": "p"}, "username"),
-    ({"name": "a", "username": "u", "password": "p" * 1_000_000}, "password"),
-    ({"name": "a", "username": "u", "password": "p", "become_method": "doas"},
-     "become_method"),
-    ({"name": "a", "username": "u", "password": "p", "become": "maybe"}, "become"),
-])
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"username": "u", "password": "p"}, "name"),
+        ({"name": "a", "password": "p"}, "username"),
+        ({"name": "a", "username": "u"}, "password"),
+        ({"name": "a", "username": "u", "auth_type": "key"}, "private_key"),
+        (
+            {"name": "a", "username": "u", "auth_type": "key", "private_key": "not a key"},
+            "private_key",
+        ),
+        ({"name": "a", "username": "u", "auth_type": "token", "password": "p"}, "auth_type"),
+        ({"name": "a", "username": "u", "password": 12345}, "password"),
+        ({"name": 1, "username": "u", "password": "p"}, "name"),
+        ({"name": "a", "username": ["u"], "password": "p"}, "username"),
+        ({"name": "a", "username": "u", "password": "p" * 1_000_000}, "password"),
+        ({"name": "a", "username": "u", "password": "p", "become_method": "doas"}, "become_method"),
+        ({"name": "a", "username": "u", "password": "p", "become": "maybe"}, "become"),
+    ],
+)
 def test_account_bad_input(api: Any, payload: dict[str, Any], field: str) -> None:
     err(api.post(ACCOUNTS, payload), 400, field)
     assert Account.objects.count() == 0
@@ -227,8 +314,7 @@ def test_deleting_an_account_in_use_is_a_clear_4xx(api: Any, owner: Any) -> None
     assert Account.objects.filter(pk=account.pk).exists()
 
 
-def test_account_list_query_count(api: Any, owner: Any, django_assert_max_num_queries: Any
-                                  ) -> None:
+def test_account_list_query_count(api: Any, owner: Any, django_assert_max_num_queries: Any) -> None:
     for _ in range(30):
         AccountFactory(created_by=owner)
     with django_assert_max_num_queries(10):

@@ -40,34 +40,64 @@ def load(text: str) -> object:
 def sample() -> ProjectSpec:
     return ProjectSpec(
         name="demo",
-        hosts=(HostSpec("web-1", "10.0.0.1", 22, "linux", "acct_1"),
-               HostSpec("数据库-01", "10.0.0.2", 2222, "linux", "acct_2"),
-               HostSpec("win-1", "10.0.0.3", 5985, "windows", "acct_2")),
-        connections=(ConnectionSpec("acct_1", "deploy", "key", "/run/keys/acct_1"),
-                     ConnectionSpec("acct_2", "admin", "password", has_password=True,
-                                    become=True, has_become_password=True)),
+        hosts=(
+            HostSpec("web-1", "10.0.0.1", 22, "linux", "acct_1"),
+            HostSpec("数据库-01", "10.0.0.2", 2222, "linux", "acct_2"),
+            HostSpec("win-1", "10.0.0.3", 5985, "windows", "acct_2"),
+        ),
+        connections=(
+            ConnectionSpec("acct_1", "deploy", "key", "/run/keys/acct_1"),
+            ConnectionSpec(
+                "acct_2",
+                "admin",
+                "password",
+                has_password=True,
+                become=True,
+                has_become_password=True,
+            ),
+        ),
         steps=(
-            StepSpec(1, "install {{ lookup('pipe', 'id') }}", "script", ("web-1", "数据库-01"),
-                     content="echo $1\n", env={"A": "{{ evil }}", "N": "3"},
-                     secret_env=("TOKEN",), argv=("a b", "$(id)"), timeout=30,
-                     ignore_errors=True, batch="50%"),
-            StepSpec(2, "windows", "script", ("win-1",), script_type="powershell",
-                     content="Write-Output hi"),
-            StepSpec(3, "push", "file_push", ("web-1",), files=(FileSpec("a.txt", "/srv/a"),),
-                     destination="/etc/app", timeout=60),
+            StepSpec(
+                1,
+                "install {{ lookup('pipe', 'id') }}",
+                "script",
+                ("web-1", "数据库-01"),
+                content="echo $1\n",
+                env={"A": "{{ evil }}", "N": "3"},
+                secret_env=("TOKEN",),
+                argv=("a b", "$(id)"),
+                timeout=30,
+                ignore_errors=True,
+                batch="50%",
+            ),
+            StepSpec(
+                2,
+                "windows",
+                "script",
+                ("win-1",),
+                script_type="powershell",
+                content="Write-Output hi",
+            ),
+            StepSpec(
+                3,
+                "push",
+                "file_push",
+                ("web-1",),
+                files=(FileSpec("a.txt", "/srv/a"),),
+                destination="/etc/app",
+                timeout=60,
+            ),
             StepSpec(4, "fetch", "file_fetch", ("web-1",), fetch_path="/var/log/app.log"),
         ),
         forks=7,
     )
 
 
-SECRETS = {"acct_2_password": "pw-1", "acct_2_become_password": "pw-2",
-           "step_1_secret_1": "tok-3"}
+SECRETS = {"acct_2_password": "pw-1", "acct_2_become_password": "pw-2", "step_1_secret_1": "tok-3"}
 
 
 def test_same_input_same_files() -> None:
-    assert compile_project(sample(), secrets=SECRETS) == compile_project(sample(),
-                                                                         secrets=SECRETS)
+    assert compile_project(sample(), secrets=SECRETS) == compile_project(sample(), secrets=SECRETS)
 
 
 def test_one_play_per_step_with_targets_serial_and_ignore_errors() -> None:
@@ -122,10 +152,19 @@ def test_compiled_project_passes_syntax_check(mode: str, tmp_path: Path) -> None
         path = tmp_path / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("copied file\n" if isinstance(content, CopyFrom) else content)
-    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}",
-           "ANSIBLE_COLLECTIONS_PATH": str(PLAYBOOKS)}
-    result = subprocess.run([str(BIN / "ansible-playbook"), "--syntax-check", "playbook.yml"],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}:{os.environ['PATH']}",
+        "ANSIBLE_COLLECTIONS_PATH": str(PLAYBOOKS),
+    }
+    result = subprocess.run(
+        [str(BIN / "ansible-playbook"), "--syntax-check", "playbook.yml"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -142,22 +181,26 @@ def _linux_only() -> ProjectSpec:
     )
 
 
-@pytest.mark.parametrize(("case", "mode"), [("sample", "run"), ("sample", "export"),
-                                             ("linux_only", "run")])
+@pytest.mark.parametrize(
+    ("case", "mode"), [("sample", "run"), ("sample", "export"), ("linux_only", "run")]
+)
 def test_compiled_files_match_golden_files(case: str, mode: str) -> None:
     """Byte-for-byte against tests/jobs/golden/<case>-<mode>/; HUB_UPDATE_GOLDEN=1 rewrites
     them (review the diff: it is the change every user's generated playbook sees)."""
     spec = sample() if case == "sample" else _linux_only()
     files = compile_project(spec, mode=mode, secrets=SECRETS)  # type: ignore[arg-type]
     folder = GOLDEN / f"{case}-{mode}"
-    rendered = {name: (f"COPY FROM {content}\n" if isinstance(content, CopyFrom) else content)
-                for name, content in files.items()}
+    rendered = {
+        name: (f"COPY FROM {content}\n" if isinstance(content, CopyFrom) else content)
+        for name, content in files.items()
+    }
     if os.environ.get("HUB_UPDATE_GOLDEN") == "1":
         for name, text in rendered.items():
             (folder / name).parent.mkdir(parents=True, exist_ok=True)
             (folder / name).write_text(text)
-    on_disk = {str(p.relative_to(folder)): p.read_text()
-               for p in sorted(folder.rglob("*")) if p.is_file()}
+    on_disk = {
+        str(p.relative_to(folder)): p.read_text() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
     assert sorted(on_disk) == sorted(rendered)
     for name, text in rendered.items():
         assert text == on_disk[name], f"{folder.name}/{name} differs from the golden file"

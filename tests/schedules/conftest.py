@@ -35,8 +35,9 @@ def webhook() -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            receiver.calls.append(({k.lower(): v for k, v in self.headers.items()}, body,
-                                   json.loads(body)))
+            receiver.calls.append(
+                ({k.lower(): v for k, v in self.headers.items()}, body, json.loads(body))
+            )
             self.send_response(receiver.status)
             self.end_headers()
             self.wfile.write(b"ok")

@@ -21,8 +21,14 @@ RULES = "/api/scheduler/notifications/"
 
 
 def payload(host: Any, **extra: Any) -> dict[str, Any]:
-    return {"name": "nightly", "cron_expression": "30 2 * * *", "timezone": "Europe/Berlin",
-            "script_content": "echo hi\n", "target_hosts": [host.pk], **extra}
+    return {
+        "name": "nightly",
+        "cron_expression": "30 2 * * *",
+        "timezone": "Europe/Berlin",
+        "script_content": "echo hi\n",
+        "target_hosts": [host.pk],
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -34,12 +40,16 @@ def test_create_syncs_beat_and_describes(schedule: dict[str, Any]) -> None:
     assert schedule["target_kind"] == "script" and schedule["enabled"] is True
     assert schedule["cron_description"] == "At 02:30"
     assert len(schedule["next_runs"]) == 5 and schedule["next_runs"][0].endswith(
-        ("+01:00", "+02:00"))
+        ("+01:00", "+02:00")
+    )
     assert schedule["perms"] == ["view", "change", "delete", "execute"]
     task = PeriodicTask.objects.get(name=f"opsjob-schedule-{schedule['id']}")
     assert task.task == "schedules.fire" and task.args == f"[{schedule['id']}]"
     assert (task.crontab.minute, task.crontab.hour, str(task.crontab.timezone)) == (
-        "30", "2", "Europe/Berlin")
+        "30",
+        "2",
+        "Europe/Berlin",
+    )
     assert AuditLog.objects.filter(object_type="schedules.schedule", action="create").exists()
 
 
@@ -58,73 +68,108 @@ def test_edit_disable_enable_delete(api: Any, schedule: dict[str, Any]) -> None:
 
 
 def test_preview(api: Any) -> None:
-    body = ok(api.post(f"{URL}preview/", {"cron_expression": "0 9 * * mon-fri",
-                                          "timezone": "America/New_York"}))
+    body = ok(
+        api.post(
+            f"{URL}preview/", {"cron_expression": "0 9 * * mon-fri", "timezone": "America/New_York"}
+        )
+    )
     assert body["description"] == "At 09:00, Monday through Friday"
     assert len(body["next_runs"]) == 5
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"cron_expression": "99 * * * *"}, "cron_expression"),
-    ({"cron_expression": "* * *"}, "cron_expression"),
-    ({"cron_expression": 5}, "cron_expression"),
-    ({"timezone": "Mars/Base"}, "timezone"),
-    ({"count": 500}, "count"),
-    ({}, "cron_expression"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"cron_expression": "99 * * * *"}, "cron_expression"),
+        ({"cron_expression": "* * *"}, "cron_expression"),
+        ({"cron_expression": 5}, "cron_expression"),
+        ({"timezone": "Mars/Base"}, "timezone"),
+        ({"count": 500}, "count"),
+        ({}, "cron_expression"),
+    ],
+)
 def test_preview_bad_input(api: Any, body: dict[str, Any], field: str) -> None:
-    err(api.post(f"{URL}preview/", {"cron_expression": "* * * * *", **body}
-                 if body else {}), 400, field)
+    err(
+        api.post(f"{URL}preview/", {"cron_expression": "* * * * *", **body} if body else {}),
+        400,
+        field,
+    )
 
 
-@pytest.mark.parametrize(("extra", "field"), [
-    ({"cron_expression": "0 0 31 2 * *"}, "cron_expression"),
-    ({"cron_expression": "every day"}, "cron_expression"),
-    ({"timezone": "Europe/Atlantis"}, "timezone"),
-    ({"script_content": ""}, "script_content"),
-    ({"target_hosts": []}, "target_hosts"),
-    ({"target_hosts": [999999]}, "target_hosts"),
-    ({"retry_count": 11}, "retry_count"),
-    ({"retry_delay_seconds": 0}, "retry_delay_seconds"),
-    ({"overlap_policy": "both"}, "overlap_policy"),
-    ({"variables": "x"}, "variables"),
-    ({"parameters": {"a": True}}, "parameters"),
-    ({"target_kind": "plan"}, "plan"),
-    ({"plan": 999999}, "plan"),
-    ({"script": 999999}, "script"),
-])
-def test_create_bad_input_names_the_field(api: Any, host: Any, extra: dict[str, Any],
-                                          field: str) -> None:
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"cron_expression": "0 0 31 2 * *"}, "cron_expression"),
+        ({"cron_expression": "every day"}, "cron_expression"),
+        ({"timezone": "Europe/Atlantis"}, "timezone"),
+        ({"script_content": ""}, "script_content"),
+        ({"target_hosts": []}, "target_hosts"),
+        ({"target_hosts": [999999]}, "target_hosts"),
+        ({"retry_count": 11}, "retry_count"),
+        ({"retry_delay_seconds": 0}, "retry_delay_seconds"),
+        ({"overlap_policy": "both"}, "overlap_policy"),
+        ({"variables": "x"}, "variables"),
+        ({"parameters": {"a": True}}, "parameters"),
+        ({"target_kind": "plan"}, "plan"),
+        ({"plan": 999999}, "plan"),
+        ({"script": 999999}, "script"),
+    ],
+)
+def test_create_bad_input_names_the_field(
+    api: Any, host: Any, extra: dict[str, Any], field: str
+) -> None:
     err(api.post(URL, payload(host, **extra)), 400, field)
     assert not Schedule.objects.exists()
 
 
-def test_unknown_version_and_duplicate_name(api: Any, owner: Any, host: Any,
-                                            schedule: dict[str, Any]) -> None:
+def test_unknown_version_and_duplicate_name(
+    api: Any, owner: Any, host: Any, schedule: dict[str, Any]
+) -> None:
     err(api.post(URL, payload(host)), 400, "name")
     script = make_script(owner, name="lib")
-    err(api.post(URL, payload(host, name="other", script_content="", script=script.pk,
-                              script_version=7)), 400, "script_version")
+    err(
+        api.post(
+            URL, payload(host, name="other", script_content="", script=script.pk, script_version=7)
+        ),
+        400,
+        "script_version",
+    )
 
 
 def test_library_script_secret_parameters_are_masked(api: Any, owner: Any, host: Any) -> None:
-    script = make_script(owner, name="lib", content='echo "$msg"\n', parameters=[
-        {"name": "msg", "type": "string", "default": "hi"},
-        {"name": "token", "type": "secret"}])
-    created = ok(api.post(URL, payload(host, script_content="", script=script.pk,
-                                       parameters={"msg": "m", "token": "t0p-s3cret"})), 201)
+    script = make_script(
+        owner,
+        name="lib",
+        content='echo "$msg"\n',
+        parameters=[
+            {"name": "msg", "type": "string", "default": "hi"},
+            {"name": "token", "type": "secret"},
+        ],
+    )
+    created = ok(
+        api.post(
+            URL,
+            payload(
+                host,
+                script_content="",
+                script=script.pk,
+                parameters={"msg": "m", "token": "t0p-s3cret"},
+            ),
+        ),
+        201,
+    )
     assert created["parameters"] == {"msg": "m", "token": MASK}
     stored = Schedule.objects.get(pk=created["id"])
-    assert stored.parameters == {"msg": "m"} and stored.secret_value_map == {
-        "token": "t0p-s3cret"}
+    assert stored.parameters == {"msg": "m"} and stored.secret_value_map == {"token": "t0p-s3cret"}
     ok(api.patch(f"{URL}{created['id']}/", {"parameters": {"msg": "n", "token": MASK}}))
     stored.refresh_from_db()
     assert stored.secret_value_map == {"token": "t0p-s3cret"}
     assert "t0p-s3cret" not in str(list(AuditLog.objects.values_list("changes", flat=True)))
 
 
-def test_permissions(client_for: Any, member: Any, outsider: Any, host: Any,
-                     schedule: dict[str, Any]) -> None:
+def test_permissions(
+    client_for: Any, member: Any, outsider: Any, host: Any, schedule: dict[str, Any]
+) -> None:
     url = f"{URL}{schedule['id']}/"
     stranger = client_for(outsider)
     assert ok(stranger.get(URL))["count"] == 0
@@ -162,12 +207,23 @@ def test_run_now_and_history(api: Any, schedule: dict[str, Any]) -> None:
     assert ok(api.get(f"{url}history/", {"status": "skipped"}))["count"] == 1
 
 
-def test_notification_rules(api: Any, client_for: Any, outsider: Any,
-                            schedule: dict[str, Any]) -> None:
-    rule = ok(api.post(RULES, {"name": "ops hook", "schedule": schedule["id"],
-                               "channel": "webhook", "notify_on": "failure",
-                               "webhook_url": "http://127.0.0.1:9/hook",
-                               "webhook_secret": "hook-s3cret"}), 201)
+def test_notification_rules(
+    api: Any, client_for: Any, outsider: Any, schedule: dict[str, Any]
+) -> None:
+    rule = ok(
+        api.post(
+            RULES,
+            {
+                "name": "ops hook",
+                "schedule": schedule["id"],
+                "channel": "webhook",
+                "notify_on": "failure",
+                "webhook_url": "http://127.0.0.1:9/hook",
+                "webhook_secret": "hook-s3cret",
+            },
+        ),
+        201,
+    )
     assert "webhook_secret" not in rule and rule["has_webhook_secret"] is True
     stored = NotificationRule.objects.get(pk=rule["id"])
     assert stored.webhook_secret == "hook-s3cret"
@@ -181,23 +237,33 @@ def test_notification_rules(api: Any, client_for: Any, outsider: Any,
     assert "hook-s3cret" not in str(list(AuditLog.objects.values_list("changes", flat=True)))
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"channel": "webhook"}, "webhook_url"),
-    ({"channel": "webhook", "webhook_url": "ftp://x/"}, "webhook_url"),
-    ({"channel": "email"}, "email_to"),
-    ({"channel": "email", "email_to": ["not-an-address"]}, "email_to"),
-    ({"channel": "sms"}, "channel"),
-    ({"channel": "email", "email_to": ["a@b.test"], "notify_on": "never"}, "notify_on"),
-    ({"channel": "email", "email_to": ["a@b.test"], "schedule": None}, "schedule"),
-])
-def test_rule_bad_input(api: Any, schedule: dict[str, Any], body: dict[str, Any],
-                        field: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"channel": "webhook"}, "webhook_url"),
+        ({"channel": "webhook", "webhook_url": "ftp://x/"}, "webhook_url"),
+        ({"channel": "email"}, "email_to"),
+        ({"channel": "email", "email_to": ["not-an-address"]}, "email_to"),
+        ({"channel": "sms"}, "channel"),
+        ({"channel": "email", "email_to": ["a@b.test"], "notify_on": "never"}, "notify_on"),
+        ({"channel": "email", "email_to": ["a@b.test"], "schedule": None}, "schedule"),
+    ],
+)
+def test_rule_bad_input(
+    api: Any, schedule: dict[str, Any], body: dict[str, Any], field: str
+) -> None:
     err(api.post(RULES, {"name": "r", "schedule": schedule["id"], **body}), 400, field)
 
 
-def test_rule_needs_change_on_its_target(client_for: Any, member: Any,
-                                         schedule: dict[str, Any]) -> None:
+def test_rule_needs_change_on_its_target(
+    client_for: Any, member: Any, schedule: dict[str, Any]
+) -> None:
     grant(member, Schedule.objects.get(pk=schedule["id"]), ["view"])
-    err(client_for(member).post(RULES, {"name": "r", "schedule": schedule["id"],
-                                        "channel": "email", "email_to": ["a@b.test"]}),
-        400, "schedule")
+    err(
+        client_for(member).post(
+            RULES,
+            {"name": "r", "schedule": schedule["id"], "channel": "email", "email_to": ["a@b.test"]},
+        ),
+        400,
+        "schedule",
+    )

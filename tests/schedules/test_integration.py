@@ -20,9 +20,20 @@ URL = "/api/scheduler/"
 
 
 def create(hub: Any, **extra: Any) -> dict[str, Any]:
-    return ok(hub.post(URL, {"cron_expression": "* * * * *", "timezone": "UTC",
-                             "target_hosts": [hub.good[0]], "account": hub.account_id,
-                             **extra}, format="json"), 201)
+    return ok(
+        hub.post(
+            URL,
+            {
+                "cron_expression": "* * * * *",
+                "timezone": "UTC",
+                "target_hosts": [hub.good[0]],
+                "account": hub.account_id,
+                **extra,
+            },
+            format="json",
+        ),
+        201,
+    )
 
 
 def test_beat_fire_runs_on_an_sshd_host(hub: Any) -> None:
@@ -30,8 +41,11 @@ def test_beat_fire_runs_on_an_sshd_host(hub: Any) -> None:
     # What beat sends, called in-process: the worker's ContentType cache is stale after the
     # transactional flush between tests (see the report), the execution runs on the worker.
     assert tasks.fire_schedule_task(schedule["id"]) == "running"
-    run = wait_for(lambda: ScheduleRun.objects.filter(schedule_id=schedule["id"],
-                                                      execution__isnull=False).first())
+    run = wait_for(
+        lambda: ScheduleRun.objects.filter(
+            schedule_id=schedule["id"], execution__isnull=False
+        ).first()
+    )
     assert run.trigger == "cron" and run.scheduled_for is not None
     execution = wait_finished(run.execution_id)
     assert execution.status == "success" and execution.kind == "schedule", execution.error
@@ -44,25 +58,46 @@ def test_beat_fire_runs_on_an_sshd_host(hub: Any) -> None:
 
 
 def test_failed_run_retries_then_webhook_is_signed(hub: Any, webhook: Any) -> None:
-    schedule = create(hub, name="flaky", script_content="echo failing; exit 3\n",
-                      retry_count=1, retry_delay_seconds=1)
-    ok(hub.post("/api/scheduler/notifications/", {
-        "name": "hook", "schedule": schedule["id"], "channel": "webhook",
-        "webhook_url": webhook.url, "webhook_secret": "s1gn", "notify_on": "failure"},
-        format="json"), 201)
+    schedule = create(
+        hub,
+        name="flaky",
+        script_content="echo failing; exit 3\n",
+        retry_count=1,
+        retry_delay_seconds=1,
+    )
+    ok(
+        hub.post(
+            "/api/scheduler/notifications/",
+            {
+                "name": "hook",
+                "schedule": schedule["id"],
+                "channel": "webhook",
+                "webhook_url": webhook.url,
+                "webhook_secret": "s1gn",
+                "notify_on": "failure",
+            },
+            format="json",
+        ),
+        201,
+    )
     first = ok(hub.post(f"{URL}{schedule['id']}/run_now/"), 201)
     assert wait_finished(first["execution"]["id"]).status == "failed"
     # The worker's engine hook schedules the retry (countdown 1 s) and the worker runs it.
-    retry = wait_for(lambda: ScheduleRun.objects.filter(
-        schedule_id=schedule["id"], trigger="retry", execution__isnull=False).first(),
-        timeout=60)
+    retry = wait_for(
+        lambda: ScheduleRun.objects.filter(
+            schedule_id=schedule["id"], trigger="retry", execution__isnull=False
+        ).first(),
+        timeout=60,
+    )
     assert retry.attempt == 2 and retry.retry_of_id == first["id"]
     assert wait_finished(retry.execution_id).status == "failed"
     wait_for(lambda: webhook.calls, timeout=30)
     assert len(webhook.calls) == 1  # the first failure was retried, not notified
     headers, body, data = webhook.calls[0]
-    assert headers["x-opsjob-signature"] == "sha256=" + hmac.new(
-        b"s1gn", body, hashlib.sha256).hexdigest()
+    assert (
+        headers["x-opsjob-signature"]
+        == "sha256=" + hmac.new(b"s1gn", body, hashlib.sha256).hexdigest()
+    )
     assert data["event"] == "failure" and data["run"]["attempt"] == 2
     assert data["execution"]["id"] == retry.execution_id
     assert data["execution"]["status"] == "failed"

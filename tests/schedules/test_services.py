@@ -28,14 +28,21 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def schedule(owner: Any, host: Any) -> Schedule:
-    return services.create_schedule(actor=owner, data={
-        "name": "every5", "cron_expression": "*/5 * * * *", "timezone": "UTC",
-        "target_kind": "script", "script_content": "echo hi\n", "target_hosts": [host]})
+    return services.create_schedule(
+        actor=owner,
+        data={
+            "name": "every5",
+            "cron_expression": "*/5 * * * *",
+            "timezone": "UTC",
+            "target_kind": "script",
+            "script_content": "echo hi\n",
+            "target_hosts": [host],
+        },
+    )
 
 
 def finish(run: ScheduleRun, status: str) -> Execution:
-    Execution.objects.filter(pk=run.execution_id).update(status=status,
-                                                         finished_at=timezone.now())
+    Execution.objects.filter(pk=run.execution_id).update(status=status, finished_at=timezone.now())
     assert services.follow_up_execution(execution_id=run.execution_id)
     return Execution.objects.get(pk=run.execution_id)
 
@@ -78,8 +85,9 @@ def test_disabled_schedule_does_not_fire_but_runs_now(owner: Any, schedule: Sche
     assert run.status == "running" and run.triggered_by == owner
 
 
-def test_overlap_skip_and_queue(owner: Any, schedule: Schedule, monkeypatch: Any,
-                                django_capture_on_commit_callbacks: Any) -> None:
+def test_overlap_skip_and_queue(
+    owner: Any, schedule: Schedule, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     first = services.run_schedule_now(actor=owner, schedule=schedule)
     skipped = services.run_schedule_now(actor=owner, schedule=schedule)
     assert skipped.status == "skipped" and skipped.execution is None
@@ -98,23 +106,37 @@ def test_overlap_skip_and_queue(owner: Any, schedule: Schedule, monkeypatch: Any
     assert launched is not None and launched.status == "running" and launched.execution
 
 
-def test_retry_after_failure_then_notify(owner: Any, schedule: Schedule, monkeypatch: Any,
-                                         django_capture_on_commit_callbacks: Any) -> None:
+def test_retry_after_failure_then_notify(
+    owner: Any, schedule: Schedule, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     schedule.retry_count, schedule.retry_delay_seconds = 1, 42
     schedule.save()
-    NotificationRule.objects.create(name="r", schedule=schedule, channel="email",
-                                    email_to=["ops@example.test"], notify_on="failure")
+    NotificationRule.objects.create(
+        name="r",
+        schedule=schedule,
+        channel="email",
+        email_to=["ops@example.test"],
+        notify_on="failure",
+    )
     retries: list[dict[str, Any]] = []
-    monkeypatch.setattr(tasks.fire_schedule_task, "apply_async",
-                        lambda **kw: retries.append(kw))
+    monkeypatch.setattr(tasks.fire_schedule_task, "apply_async", lambda **kw: retries.append(kw))
     sent: list[tuple[Any, ...]] = []
     monkeypatch.setattr(tasks.deliver_notification_task, "delay", lambda *a: sent.append(a))
     first = services.run_schedule_now(actor=owner, schedule=schedule)
     with django_capture_on_commit_callbacks(execute=True):
         finish(first, "failed")
     assert first.__class__.objects.get(pk=first.pk).status == "failed"
-    assert retries == [{"kwargs": {"schedule_id": schedule.pk, "trigger": "retry",
-                                   "attempt": 2, "retry_of_id": first.pk}, "countdown": 42}]
+    assert retries == [
+        {
+            "kwargs": {
+                "schedule_id": schedule.pk,
+                "trigger": "retry",
+                "attempt": 2,
+                "retry_of_id": first.pk,
+            },
+            "countdown": 42,
+        }
+    ]
     assert sent == []  # a retry follows: no failure notification yet
     retry = tasks.fire_schedule_task.run(**retries[0]["kwargs"])
     assert retry == "running"
@@ -148,21 +170,28 @@ def test_settings_change_applies_to_the_next_run(owner: Any, schedule: Schedule)
 
 def test_reconcile_follows_up_what_the_hook_missed(owner: Any, schedule: Schedule) -> None:
     run = services.run_schedule_now(actor=owner, schedule=schedule)
-    Execution.objects.filter(pk=run.execution_id).update(status="stopped",
-                                                         finished_at=timezone.now())
+    Execution.objects.filter(pk=run.execution_id).update(
+        status="stopped", finished_at=timezone.now()
+    )
     assert services.reconcile_schedule_runs() == [run.execution_id]
     assert ScheduleRun.objects.get(pk=run.pk).status == "stopped"
     assert services.reconcile_schedule_runs() == []
 
 
 def test_webhook_is_signed(owner: Any, schedule: Schedule, webhook: Any) -> None:
-    rule = NotificationRule.objects.create(name="hook", schedule=schedule, channel="webhook",
-                                           webhook_url=webhook.url, webhook_secret="k3y",
-                                           notify_on="always")
+    rule = NotificationRule.objects.create(
+        name="hook",
+        schedule=schedule,
+        channel="webhook",
+        webhook_url=webhook.url,
+        webhook_secret="k3y",
+        notify_on="always",
+    )
     run = services.run_schedule_now(actor=owner, schedule=schedule)
     execution = finish(run, "success")
-    delivery = deliver_notification(rule=rule, event="success", execution=execution,
-                                    run=ScheduleRun.objects.get(pk=run.pk))
+    delivery = deliver_notification(
+        rule=rule, event="success", execution=execution, run=ScheduleRun.objects.get(pk=run.pk)
+    )
     assert delivery.status == "sent" and delivery.response_code == 200
     headers, body, data = webhook.calls[0]
     expected = "sha256=" + hmac.new(b"k3y", body, hashlib.sha256).hexdigest()
@@ -182,12 +211,12 @@ def test_prune_history(owner: Any, schedule: Schedule, tmp_path: Any, settings: 
     old = services.run_schedule_now(actor=owner, schedule=schedule)
     finish(old, "success")
     Execution.objects.filter(pk=old.execution_id).update(
-        created_at=timezone.now() - timedelta(days=40))
+        created_at=timezone.now() - timedelta(days=40)
+    )
     log_dir(old.execution_id).mkdir(parents=True)
     (log_dir(old.execution_id) / "h.log").write_text("x")
     running = Execution.objects.create(name="r", kind="plan", status="running")
-    Execution.objects.filter(pk=running.pk).update(
-        created_at=timezone.now() - timedelta(days=400))
+    Execution.objects.filter(pk=running.pk).update(created_at=timezone.now() - timedelta(days=400))
     assert prune_history()["executions"] == 0  # 90 days by default
     update_setting(actor=None, key="logs.retention_days", value=30)
     result = prune_history()

@@ -25,8 +25,14 @@ PARAMS = [
 
 
 def create(api: Any, **data: Any) -> dict[str, Any]:
-    payload = {"name": "deploy", "script_type": "shell", "content": "echo v1\n",
-               "tags": ["deploy", "web"], "category": "ops", **data}
+    payload = {
+        "name": "deploy",
+        "script_type": "shell",
+        "content": "echo v1\n",
+        "tags": ["deploy", "web"],
+        "category": "ops",
+        **data,
+    }
     return ok(api.post(URL, payload), 201)
 
 
@@ -75,8 +81,9 @@ def test_diff_and_rollback(api: Any) -> None:
     rolled = ok(api.post(url + "rollback/", {"version": 1}), 201)
     assert rolled["number"] == 3 and rolled["content"] == "line one\nline two\n"
     assert ok(api.get(url))["current_version"] == 3
-    assert ScriptVersion.objects.get(script_id=script["id"], number=2).content == \
-        "line one\nline 2\n"
+    assert (
+        ScriptVersion.objects.get(script_id=script["id"], number=2).content == "line one\nline 2\n"
+    )
     err(api.post(url + "rollback/", {"version": 42}), 400, "version")
     err(api.post(url + "rollback/", {"version": "one"}), 400, "version")
     err(api.post(url + "rollback/", {}), 400, "version")
@@ -90,11 +97,11 @@ def test_version_status_online_offline(api: Any) -> None:
     url = f"{URL}{script['id']}/versions/1/status/"
     assert ok(api.post(url, {"status": "offline"}))["status"] == "offline"
     assert ok(api.get(f"{URL}{script['id']}/versions/1/"))["status"] == "offline"
-    assert AuditLog.objects.filter(action="update", object_id=str(script["id"]),
-                                   changes__has_key="versions[1].status").exists()
+    assert AuditLog.objects.filter(
+        action="update", object_id=str(script["id"]), changes__has_key="versions[1].status"
+    ).exists()
     err(api.post(url, {"status": "archived"}), 400, "status")
-    err(api.post(f"{URL}{script['id']}/versions/7/status/", {"status": "online"}), 400,
-        "version")
+    err(api.post(f"{URL}{script['id']}/versions/7/status/", {"status": "online"}), 400, "version")
 
 
 def test_secret_parameter_default_masked_everywhere_and_encrypted(api: Any) -> None:
@@ -102,8 +109,13 @@ def test_secret_parameter_default_masked_everywhere_and_encrypted(api: Any) -> N
     secret = next(p for p in script["parameters"] if p["name"] == "db_password")
     assert secret["default"] == "******"
     url = f"{URL}{script['id']}/"
-    bodies = [script, ok(api.get(url)), ok(api.get(URL)), ok(api.get(url + "versions/")),
-              ok(api.get(url + "versions/1/"))]
+    bodies = [
+        script,
+        ok(api.get(url)),
+        ok(api.get(URL)),
+        ok(api.get(url + "versions/")),
+        ok(api.get(url + "versions/1/")),
+    ]
     assert "hunter2-secret" not in json.dumps(bodies)
     stored = ScriptVersion.objects.get(script_id=script["id"]).parameters
     assert "hunter2-secret" not in json.dumps(stored)
@@ -120,40 +132,47 @@ def test_secret_parameter_default_masked_everywhere_and_encrypted(api: Any) -> N
     assert "hunter2-secret" not in rows
 
 
-@pytest.mark.parametrize(("parameters", "needle"), [
-    ("nope", "list"),
-    ([{"name": "1bad"}], "parameters[0].name"),
-    ([{"name": "a", "type": "float"}], "parameters[0].type"),
-    ([{"name": "a"}, {"name": "a"}], "declared twice"),
-    ([{"name": "a", "type": "choice"}], "parameters[0].choices"),
-    ([{"name": "a", "type": "number", "default": "three"}], "parameters[0].default"),
-    ([{"name": "a", "type": "host_list", "default": "web"}], "parameters[0].default"),
-    ([{"name": "a", "type": "choice", "choices": ["x"], "default": "y"}], "parameters[0]"),
-    ([{"name": "a", "color": "red"}], "unknown keys"),
-    (["a"], "parameters[0]"),
-])
+@pytest.mark.parametrize(
+    ("parameters", "needle"),
+    [
+        ("nope", "list"),
+        ([{"name": "1bad"}], "parameters[0].name"),
+        ([{"name": "a", "type": "float"}], "parameters[0].type"),
+        ([{"name": "a"}, {"name": "a"}], "declared twice"),
+        ([{"name": "a", "type": "choice"}], "parameters[0].choices"),
+        ([{"name": "a", "type": "number", "default": "three"}], "parameters[0].default"),
+        ([{"name": "a", "type": "host_list", "default": "web"}], "parameters[0].default"),
+        ([{"name": "a", "type": "choice", "choices": ["x"], "default": "y"}], "parameters[0]"),
+        ([{"name": "a", "color": "red"}], "unknown keys"),
+        (["a"], "parameters[0]"),
+    ],
+)
 def test_bad_parameter_declarations_are_named(api: Any, parameters: Any, needle: str) -> None:
-    errors = err(api.post(URL, {"name": "s", "content": "echo", "parameters": parameters}),
-                 400, "parameters")
+    errors = err(
+        api.post(URL, {"name": "s", "content": "echo", "parameters": parameters}), 400, "parameters"
+    )
     assert needle in json.dumps(errors)
     assert ScriptTemplate.objects.count() == 0
 
 
-@pytest.mark.parametrize(("payload", "field"), [
-    ({"content": "echo"}, "name"),
-    ({"name": "s"}, "content"),
-    ({"name": "s", "content": "   \n"}, "content"),
-    ({"name": "s", "content": "a\x00b"}, "content"),
-    ({"name": 3, "content": "echo"}, "name"),
-    ({"name": "s", "content": ["echo"]}, "content"),
-    ({"name": "s", "content": "x" * (1024 * 1024 + 1)}, "content"),
-    ({"name": "s" * 1_000_000, "content": "echo"}, "name"),
-    ({"name": "s", "content": "echo", "script_type": "cobol"}, "script_type"),
-    ({"name": "s", "content": "echo", "tags": "a,b"}, "tags"),
-    ({"name": "s", "content": "echo", "tags": [1]}, "tags"),
-    ({"name": "s", "content": "echo", "description": "d" * 1_000_000}, "description"),
-    ({"name": "s", "content": "echo", "category": "c" * 1000}, "category"),
-])
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"content": "echo"}, "name"),
+        ({"name": "s"}, "content"),
+        ({"name": "s", "content": "   \n"}, "content"),
+        ({"name": "s", "content": "a\x00b"}, "content"),
+        ({"name": 3, "content": "echo"}, "name"),
+        ({"name": "s", "content": ["echo"]}, "content"),
+        ({"name": "s", "content": "x" * (1024 * 1024 + 1)}, "content"),
+        ({"name": "s" * 1_000_000, "content": "echo"}, "name"),
+        ({"name": "s", "content": "echo", "script_type": "cobol"}, "script_type"),
+        ({"name": "s", "content": "echo", "tags": "a,b"}, "tags"),
+        ({"name": "s", "content": "echo", "tags": [1]}, "tags"),
+        ({"name": "s", "content": "echo", "description": "d" * 1_000_000}, "description"),
+        ({"name": "s", "content": "echo", "category": "c" * 1000}, "category"),
+    ],
+)
 def test_bad_input(api: Any, payload: dict[str, Any], field: str) -> None:
     err(api.post(URL, payload), 400, field)
     assert ScriptTemplate.objects.count() == 0 and ScriptVersion.objects.count() == 0
@@ -171,10 +190,16 @@ def test_unicode_name_and_content(api: Any) -> None:
 
 
 def test_search_by_name_tag_and_content(api: Any, owner: Any) -> None:
-    make_script(owner, name="nginx-reload", content="systemctl reload nginx\n",
-                tags=["web"], category="service")
-    make_script(owner, name="db-backup", content="pg_dump mydb > /backup/db.sql\n",
-                tags=["db", "backup"])
+    make_script(
+        owner,
+        name="nginx-reload",
+        content="systemctl reload nginx\n",
+        tags=["web"],
+        category="service",
+    )
+    make_script(
+        owner, name="db-backup", content="pg_dump mydb > /backup/db.sql\n", tags=["db", "backup"]
+    )
 
     def found(**query: Any) -> list[str]:
         return [s["name"] for s in ok(api.get(URL, query))["results"]]
@@ -199,15 +224,24 @@ def test_dangerous_content_is_blocked_at_save(api: Any) -> None:
 
 
 def test_warn_rule_returns_warnings(api: Any, admin: Any, client_for: Any) -> None:
-    rule = ok(client_for(admin).post(URL + "dangerous-rules/", {
-        "pattern": r"\bshutdown\b", "action": "warn", "description": "Shuts the host down",
-        "script_types": ["shell"]}), 201)
+    rule = ok(
+        client_for(admin).post(
+            URL + "dangerous-rules/",
+            {
+                "pattern": r"\bshutdown\b",
+                "action": "warn",
+                "description": "Shuts the host down",
+                "script_types": ["shell"],
+            },
+        ),
+        201,
+    )
     script = create(api, content="sleep 1\nshutdown -h now\n")
     mine = [w for w in script["warnings"] if w["rule_id"] == rule["id"]]
-    assert [(w["line"], w["action"], w["text"]) for w in mine] == [
-        (2, "warn", "shutdown -h now")]
-    check = ok(api.post(URL + "check/", {"script_type": "shell",
-                                         "content": "shutdown\nrm -rf /\n"}))
+    assert [(w["line"], w["action"], w["text"]) for w in mine] == [(2, "warn", "shutdown -h now")]
+    check = ok(
+        api.post(URL + "check/", {"script_type": "shell", "content": "shutdown\nrm -rf /\n"})
+    )
     assert check["blocked"] is True
     assert {m["action"] for m in check["matches"]} == {"warn", "block"}
     clean = ok(api.post(URL + "check/", {"script_type": "python", "content": "print(1)"}))
@@ -217,8 +251,7 @@ def test_warn_rule_returns_warnings(api: Any, admin: Any, client_for: Any) -> No
 
 
 def test_safety_check_can_be_switched_off(api: Any, admin: Any, client_for: Any) -> None:
-    ok(client_for(admin).patch("/api/system/feature.dangerous_command_check/",
-                               {"value": False}))
+    ok(client_for(admin).patch("/api/system/feature.dangerous_command_check/", {"value": False}))
     assert create(api, content="rm -rf /\n")["current_version"] == 1
 
 
@@ -232,14 +265,19 @@ def test_dangerous_rules_admin_only_writes(api: Any, admin: Any, client_for: Any
     err(api.delete(f"{URL}dangerous-rules/{first}/"), 403)
     boss = client_for(admin)
     created = ok(boss.post(URL + "dangerous-rules/", rule), 201)
-    assert ok(boss.patch(f"{URL}dangerous-rules/{created['id']}/", {"enabled": False}))[
-        "enabled"] is False
+    assert (
+        ok(boss.patch(f"{URL}dangerous-rules/{created['id']}/", {"enabled": False}))["enabled"]
+        is False
+    )
     assert boss.delete(f"{URL}dangerous-rules/{created['id']}/").status_code == 204
     assert AuditLog.objects.filter(object_type="scripts.dangerouscommandrule").count() == 3
     err(boss.post(URL + "dangerous-rules/", {**rule, "pattern": "(unclosed"}), 400, "pattern")
     err(boss.post(URL + "dangerous-rules/", {**rule, "action": "explode"}), 400, "action")
-    err(boss.post(URL + "dangerous-rules/", {**rule, "script_types": ["cobol"]}), 400,
-        "script_types")
+    err(
+        boss.post(URL + "dangerous-rules/", {**rule, "script_types": ["cobol"]}),
+        400,
+        "script_types",
+    )
     err(boss.post(URL + "dangerous-rules/", {"pattern": "x"}), 400, "description")
     assert DangerousCommandRule.objects.filter(pattern="(unclosed").count() == 0
 
@@ -248,14 +286,17 @@ def test_delete_script_and_audit(api: Any) -> None:
     script = create(api)
     assert api.delete(f"{URL}{script['id']}/").status_code == 204
     assert not ScriptVersion.objects.filter(script_id=script["id"]).exists()
-    assert AuditLog.objects.filter(action="delete", object_type="scripts.scripttemplate",
-                                   object_id=str(script["id"])).exists()
+    assert AuditLog.objects.filter(
+        action="delete", object_type="scripts.scripttemplate", object_id=str(script["id"])
+    ).exists()
 
 
 def test_script_used_by_a_job_step_cannot_be_deleted(api: Any, owner: Any) -> None:
     script = make_script(owner)
-    ok(api.post("/api/templates/", {"name": "t", "steps": [
-        {"name": "s", "script": script.pk}]}), 201)
+    ok(
+        api.post("/api/templates/", {"name": "t", "steps": [{"name": "s", "script": script.pk}]}),
+        201,
+    )
     response = api.delete(f"{URL}{script.pk}/")
     err(response, 409, "detail")
     assert ScriptTemplate.objects.filter(pk=script.pk).exists()
@@ -267,8 +308,17 @@ def test_others_cannot_see_or_change_versions(api: Any, member: Any, client_for:
     for path in ("", "versions/", "versions/1/", "diff/?from=1&to=1"):
         err(other.get(f"{URL}{script['id']}/{path}"), 404)
     err(other.post(f"{URL}{script['id']}/rollback/", {"version": 1}), 404)
-    ok(api.post("/api/permissions/grant/", {"object_type": "script", "object_id": script["id"],
-                                            "user_id": member.pk, "actions": ["view"]}))
+    ok(
+        api.post(
+            "/api/permissions/grant/",
+            {
+                "object_type": "script",
+                "object_id": script["id"],
+                "user_id": member.pk,
+                "actions": ["view"],
+            },
+        )
+    )
     ok(other.get(f"{URL}{script['id']}/versions/"))
     err(other.post(f"{URL}{script['id']}/rollback/", {"version": 1}), 403)
     err(other.post(f"{URL}{script['id']}/versions/1/status/", {"status": "offline"}), 403)

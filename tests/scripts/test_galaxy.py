@@ -25,8 +25,14 @@ EXPORT = f"{URL}export_collection/"
 IMPORT = f"{URL}import_collection/"
 QUERY = {"namespace": "acme", "name": "ops_scripts"}
 PARAMS = [
-    {"name": "MODE", "type": "choice", "choices": ["fast", "safe"], "default": "safe",
-     "required": True, "description": "How careful to be."},
+    {
+        "name": "MODE",
+        "type": "choice",
+        "choices": ["fast", "safe"],
+        "default": "safe",
+        "required": True,
+        "description": "How careful to be.",
+    },
     {"name": "out_file", "type": "string", "default": "/tmp/out.txt"},
     {"name": "db_password", "type": "secret", "default": "hunter2-secret"},
     {"name": "retries", "type": "number", "default": 3},
@@ -80,8 +86,15 @@ def zip_of(members: dict[str, str]) -> bytes:
 
 
 def test_export_is_a_galaxy_artifact_with_one_typed_role_per_script(api: Any, owner: Any) -> None:
-    make_script(owner, name="Disk report", content="echo $MODE\n", parameters=PARAMS,
-                category="ops", tags=["disk"], description="Reports disk usage.")
+    make_script(
+        owner,
+        name="Disk report",
+        content="echo $MODE\n",
+        parameters=PARAMS,
+        category="ops",
+        tags=["disk"],
+        description="Reports disk usage.",
+    )
     make_script(owner, name="count things", script_type="python", content="print(1)\n")
     files = export(api)
     version = ".".join(map(str, version_of(files)))
@@ -90,8 +103,10 @@ def test_export_is_a_galaxy_artifact_with_one_typed_role_per_script(api: Any, ow
     assert manifest["collection_info"]["namespace"] == "acme"
     assert manifest["collection_info"]["version"] == version
     listed = json.loads(files["FILES.json"])["files"]
-    assert hashlib.sha256(files["FILES.json"]).hexdigest() == \
-        manifest["file_manifest_file"]["chksum_sha256"]
+    assert (
+        hashlib.sha256(files["FILES.json"]).hexdigest()
+        == manifest["file_manifest_file"]["chksum_sha256"]
+    )
     for entry in listed:
         if entry["ftype"] == "file":
             assert hashlib.sha256(files[entry["name"]]).hexdigest() == entry["chksum_sha256"]
@@ -101,21 +116,33 @@ def test_export_is_a_galaxy_artifact_with_one_typed_role_per_script(api: Any, ow
     assert files[role + "files/disk_report.sh"] == b"echo $MODE\n"
     assert files["roles/count_things/files/count_things.py"] == b"print(1)\n"
     defaults = yaml.safe_load(files[role + "defaults/main.yml"])
-    assert defaults == {"disk_report_mode": "safe", "disk_report_out_file": "/tmp/out.txt",
-                        "disk_report_db_password": "", "disk_report_retries": 3,
-                        "disk_report_targets": ["web1", "web2"]}
+    assert defaults == {
+        "disk_report_mode": "safe",
+        "disk_report_out_file": "/tmp/out.txt",
+        "disk_report_db_password": "",
+        "disk_report_retries": 3,
+        "disk_report_targets": ["web1", "web2"],
+    }
     assert b"hunter2" not in files["__bytes__"] and b"hunter2" not in b"".join(files.values())
-    options = yaml.safe_load(files[role + "meta/argument_specs.yml"])[
-        "argument_specs"]["main"]["options"]
-    assert options["disk_report_mode"] == {"type": "str", "required": True,
-                                           "choices": ["fast", "safe"],
-                                           "description": "How careful to be."}
+    options = yaml.safe_load(files[role + "meta/argument_specs.yml"])["argument_specs"]["main"][
+        "options"
+    ]
+    assert options["disk_report_mode"] == {
+        "type": "str",
+        "required": True,
+        "choices": ["fast", "safe"],
+        "description": "How careful to be.",
+    }
     assert options["disk_report_db_password"]["no_log"] is True
     assert options["disk_report_retries"]["type"] == "int"
     assert options["disk_report_ratio"]["type"] == "float"
     assert options["disk_report_targets"] | {} == {
-        "type": "list", "elements": "str", "required": False, "default": ["web1", "web2"],
-        "description": "Parameter targets."}
+        "type": "list",
+        "elements": "str",
+        "required": False,
+        "default": ["web1", "web2"],
+        "description": "Parameter targets.",
+    }
     task = yaml.safe_load(files[role + "tasks/main.yml"])[0]
     assert task["ansible.builtin.script"]["executable"] == "bash"
     assert task["ansible.builtin.script"]["cmd"].startswith("disk_report.sh {{ disk_report_argv")
@@ -127,7 +154,8 @@ def test_export_is_a_galaxy_artifact_with_one_typed_role_per_script(api: Any, ow
 
 
 def test_export_is_deterministic_and_its_version_grows_with_each_library_change(
-        api: Any, owner: Any) -> None:
+    api: Any, owner: Any
+) -> None:
     script = make_script(owner, name="deploy")
     first, again = export(api), export(api)
     assert first["__bytes__"] == again["__bytes__"]  # exporting is no library change
@@ -145,7 +173,8 @@ def test_export_is_deterministic_and_its_version_grows_with_each_library_change(
 
 
 def test_export_has_only_what_the_user_may_view_and_skips_offline_versions(
-        client_for: Any, owner: Any, member: Any) -> None:
+    client_for: Any, owner: Any, member: Any
+) -> None:
     mine = make_script(member, name="member script", content="echo v1\n")
     make_script(owner, name="owner script")
     ok(client_for(member).patch(f"{URL}{mine.pk}/", {"content": "echo v2 offline\n"}))
@@ -170,9 +199,16 @@ def test_export_filters_by_category_tag_and_ids(api: Any, owner: Any) -> None:
     assert roles(ids=f"{a.pk}") == {"a"}
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ({"namespace": "Acme"}, "namespace"), ({"name": "ops-scripts"}, "name"),
-    ({"name": ""}, "name"), ({"namespace": "1acme"}, "namespace"), ({"ids": "1,x"}, "ids")])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"namespace": "Acme"}, "namespace"),
+        ({"name": "ops-scripts"}, "name"),
+        ({"name": ""}, "name"),
+        ({"namespace": "1acme"}, "namespace"),
+        ({"ids": "1,x"}, "ids"),
+    ],
+)
 def test_export_names_the_bad_field(api: Any, query: dict[str, str], field: str) -> None:
     err(api.get(EXPORT, {**QUERY, **query}), 400, field)
 
@@ -185,16 +221,19 @@ def test_role_names_are_unique_identifiers(api: Any, owner: Any) -> None:
     assert roles == {"backup_db", "backup_db_2", "script_2nd_run"}
 
 
-def test_import_creates_and_versions_scripts_and_keeps_stored_secrets(
-        api: Any, owner: Any) -> None:
+def test_import_creates_and_versions_scripts_and_keeps_stored_secrets(api: Any, owner: Any) -> None:
     make_script(owner, name="Disk report", content="echo $MODE\n", parameters=PARAMS)
     data = export(api)["__bytes__"]
     script = ScriptTemplate.objects.get(name="Disk report")
     stored = script.current_version.parameters  # type: ignore[union-attr]
     skipped = ok(upload(api, data))
     assert skipped["imported"] == [] and skipped["updated"] == []
-    assert skipped["skipped"] == [{"role": "disk_report", "reason": "Unchanged: same content "
-                                   "and parameters as the current version."}]
+    assert skipped["skipped"] == [
+        {
+            "role": "disk_report",
+            "reason": "Unchanged: same content and parameters as the current version.",
+        }
+    ]
     ok(api.patch(f"{URL}{script.pk}/", {"content": "echo changed\n"}))
     report = ok(upload(api, data))
     assert [(r["name"], r["version"]) for r in report["updated"]] == [("Disk report", 3)]
@@ -212,44 +251,66 @@ def test_import_creates_and_versions_scripts_and_keeps_stored_secrets(
 
 
 def test_import_of_a_roles_directory_zip_reads_types_and_parameters(api: Any) -> None:
-    specs = {"argument_specs": {"main": {"options": {
-        "cleanup_days": {"type": "int", "required": True, "description": ["Age", "in days."]},
-        "cleanup_level": {"type": "str", "choices": ["a", "b"]},
-        "cleanup_token": {"type": "str", "no_log": True},
-        "cleanup_hosts": {"type": "list", "elements": "str"}}}}}
-    archive = zip_of({
-        "roles/cleanup/tasks/main.yml": "- ansible.builtin.script: clean.py\n",
-        "roles/cleanup/files/clean.py": "print('x')\n",
-        "roles/cleanup/meta/argument_specs.yml": yaml.safe_dump(specs, sort_keys=False),
-        "roles/cleanup/defaults/main.yml": "cleanup_level: b\ncleanup_extra: hi\n",
-        "roles/nofile/tasks/main.yml": "- ansible.builtin.debug: msg=x\n",
-        "roles/weird/tasks/main.yml": "- ansible.builtin.script: tool\n",
-        "roles/weird/files/tool": "no shebang\n",
-    })
+    specs = {
+        "argument_specs": {
+            "main": {
+                "options": {
+                    "cleanup_days": {
+                        "type": "int",
+                        "required": True,
+                        "description": ["Age", "in days."],
+                    },
+                    "cleanup_level": {"type": "str", "choices": ["a", "b"]},
+                    "cleanup_token": {"type": "str", "no_log": True},
+                    "cleanup_hosts": {"type": "list", "elements": "str"},
+                }
+            }
+        }
+    }
+    archive = zip_of(
+        {
+            "roles/cleanup/tasks/main.yml": "- ansible.builtin.script: clean.py\n",
+            "roles/cleanup/files/clean.py": "print('x')\n",
+            "roles/cleanup/meta/argument_specs.yml": yaml.safe_dump(specs, sort_keys=False),
+            "roles/cleanup/defaults/main.yml": "cleanup_level: b\ncleanup_extra: hi\n",
+            "roles/nofile/tasks/main.yml": "- ansible.builtin.debug: msg=x\n",
+            "roles/weird/tasks/main.yml": "- ansible.builtin.script: tool\n",
+            "roles/weird/files/tool": "no shebang\n",
+        }
+    )
     report = ok(upload(api, archive, "roles.zip"))
     assert [r["name"] for r in report["imported"]] == ["cleanup"]
     assert {r["role"] for r in report["skipped"]} == {"nofile", "weird"}
     script = ScriptTemplate.objects.get(name="cleanup")
     assert script.script_type == "python"
     assert [(p["name"], p["type"], p["required"], p["default"]) for p in script.parameters] == [
-        ("days", "number", True, None), ("level", "choice", False, "b"),
-        ("token", "secret", False, None), ("hosts", "host_list", False, None),
-        ("extra", "string", False, "hi")]
+        ("days", "number", True, None),
+        ("level", "choice", False, "b"),
+        ("token", "secret", False, None),
+        ("hosts", "host_list", False, None),
+        ("extra", "string", False, "hi"),
+    ]
     assert script.parameters[0]["description"] == "Age in days."
 
 
 def test_import_skips_blocked_scripts_and_scripts_it_may_not_change(
-        client_for: Any, owner: Any, member: Any) -> None:
+    client_for: Any, owner: Any, member: Any
+) -> None:
     DangerousCommandRule.objects.create(pattern=r"forbidden_tool", description="no forbidden tool")
     owned = make_script(owner, name="shared")
     from hub.core.permissions import grant
 
     grant(member, owned, ["view"])
-    archive = tar_of({
-        "roles/shared/tasks/main.yml": "---\n", "roles/shared/files/shared.sh": "echo new\n",
-        "roles/wipe/tasks/main.yml": "---\n", "roles/wipe/files/wipe.sh": "forbidden_tool --all\n",
-        "roles/fine/tasks/main.yml": "---\n", "roles/fine/files/fine.sh": "echo fine\n",
-    })
+    archive = tar_of(
+        {
+            "roles/shared/tasks/main.yml": "---\n",
+            "roles/shared/files/shared.sh": "echo new\n",
+            "roles/wipe/tasks/main.yml": "---\n",
+            "roles/wipe/files/wipe.sh": "forbidden_tool --all\n",
+            "roles/fine/tasks/main.yml": "---\n",
+            "roles/fine/files/fine.sh": "echo fine\n",
+        }
+    )
     report = ok(upload(client_for(member), archive))
     assert [r["name"] for r in report["imported"]] == ["fine"]
     reasons = {r["role"]: r["reason"] for r in report["skipped"]}
@@ -258,22 +319,27 @@ def test_import_skips_blocked_scripts_and_scripts_it_may_not_change(
     assert not ScriptTemplate.objects.filter(name="wipe").exists()
 
 
-@pytest.mark.parametrize("archive", [
-    tar_of({"roles/x/tasks/main.yml": "---\n", "../evil.sh": "echo pwned\n"}),
-    tar_of({"roles/x/tasks/main.yml": "---\n", "roles/../../evil.sh": "x"}),
-    tar_of({"/etc/evil": "x", "roles/x/tasks/main.yml": "---\n"}),
-    tar_of({"roles/x/tasks/main.yml": "---\n"}, links={"roles/x/files/x.sh": "/etc/passwd"}),
-    zip_of({"roles/x/tasks/main.yml": "---\n", "../../evil.sh": "x"}),
-    b"this is not an archive",
-    tar_of({"docs/readme.txt": "no roles here"}),
-], ids=["dotdot", "nested-dotdot", "absolute", "symlink", "zip-dotdot", "garbage", "no-roles"])
+@pytest.mark.parametrize(
+    "archive",
+    [
+        tar_of({"roles/x/tasks/main.yml": "---\n", "../evil.sh": "echo pwned\n"}),
+        tar_of({"roles/x/tasks/main.yml": "---\n", "roles/../../evil.sh": "x"}),
+        tar_of({"/etc/evil": "x", "roles/x/tasks/main.yml": "---\n"}),
+        tar_of({"roles/x/tasks/main.yml": "---\n"}, links={"roles/x/files/x.sh": "/etc/passwd"}),
+        zip_of({"roles/x/tasks/main.yml": "---\n", "../../evil.sh": "x"}),
+        b"this is not an archive",
+        tar_of({"docs/readme.txt": "no roles here"}),
+    ],
+    ids=["dotdot", "nested-dotdot", "absolute", "symlink", "zip-dotdot", "garbage", "no-roles"],
+)
 def test_import_refuses_unsafe_or_malformed_archives(api: Any, archive: bytes) -> None:
     err(upload(api, archive), 400, "file")
     assert not ScriptTemplate.objects.exists()
 
 
 def test_import_refuses_a_collection_whose_files_do_not_match_their_checksums(
-        api: Any, owner: Any) -> None:
+    api: Any, owner: Any
+) -> None:
     make_script(owner, name="deploy")
     files = export(api)
     members = {k: v for k, v in files.items() if not k.startswith("__")}
@@ -283,8 +349,9 @@ def test_import_refuses_a_collection_whose_files_do_not_match_their_checksums(
     assert "checksum" in errors["file"][0]
 
 
-def test_import_refuses_oversized_archives(api: Any, settings: Any,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_import_refuses_oversized_archives(
+    api: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from hub.scripts import galaxy
 
     monkeypatch.setattr(galaxy.archive, "MAX_UNPACKED_BYTES", 1000)

@@ -30,37 +30,71 @@ URL = "/api/script-templates/"
 COLLECTION = "ansible_collections/acme/ops_scripts"
 
 SCRIPTS = [
-    {"name": "Disk report", "script_type": "shell", "category": "ops", "tags": ["disk"],
-     "description": "Writes what it was given to a file.",
-     "content": '#!/bin/bash\nprintf "mode=%s secret=%s argv=%s\\n" "$MODE" "$db_password" '
-                '"$*" > "$out_file"\n',
-     "parameters": [
-         {"name": "out_file", "type": "string", "required": True, "description": "Report path"},
-         {"name": "MODE", "type": "choice", "choices": ["fast", "safe"], "default": "safe"},
-         {"name": "db_password", "type": "secret", "default": "stored-secret-9"}]},
-    {"name": "count things", "script_type": "python", "category": "ops", "tags": [],
-     "description": "",
-     "content": "import os\nimport sys\n\nprint('count=%s argv=%s' % (os.environ['count'], "
-                "sys.argv[1:]))\n",
-     "parameters": [{"name": "count", "type": "number", "default": 2, "required": True,
-                     "description": "How many"}]},
-    {"name": "ping hosts", "script_type": "shell", "category": "", "tags": ["net"],
-     "description": "Prints its host list.",
-     "content": 'echo "targets=$targets first_arg=$1"\n',
-     "parameters": [{"name": "targets", "type": "host_list", "default": ["a", "b"]}]},
+    {
+        "name": "Disk report",
+        "script_type": "shell",
+        "category": "ops",
+        "tags": ["disk"],
+        "description": "Writes what it was given to a file.",
+        "content": '#!/bin/bash\nprintf "mode=%s secret=%s argv=%s\\n" "$MODE" "$db_password" '
+        '"$*" > "$out_file"\n',
+        "parameters": [
+            {"name": "out_file", "type": "string", "required": True, "description": "Report path"},
+            {"name": "MODE", "type": "choice", "choices": ["fast", "safe"], "default": "safe"},
+            {"name": "db_password", "type": "secret", "default": "stored-secret-9"},
+        ],
+    },
+    {
+        "name": "count things",
+        "script_type": "python",
+        "category": "ops",
+        "tags": [],
+        "description": "",
+        "content": "import os\nimport sys\n\nprint('count=%s argv=%s' % (os.environ['count'], "
+        "sys.argv[1:]))\n",
+        "parameters": [
+            {
+                "name": "count",
+                "type": "number",
+                "default": 2,
+                "required": True,
+                "description": "How many",
+            }
+        ],
+    },
+    {
+        "name": "ping hosts",
+        "script_type": "shell",
+        "category": "",
+        "tags": ["net"],
+        "description": "Prints its host list.",
+        "content": 'echo "targets=$targets first_arg=$1"\n',
+        "parameters": [{"name": "targets", "type": "host_list", "default": ["a", "b"]}],
+    },
 ]
 
 
 def ansible_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "HUB_"))}
-    env.update(PATH=f"{VENV_BIN}:{env.get('PATH', '/usr/bin:/bin')}", ANSIBLE_NOCOLOR="1",
-               ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_RETRY_FILES_ENABLED="False")
+    env.update(
+        PATH=f"{VENV_BIN}:{env.get('PATH', '/usr/bin:/bin')}",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_HOST_KEY_CHECKING="False",
+        ANSIBLE_RETRY_FILES_ENABLED="False",
+    )
     return env
 
 
 def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, env={**ansible_env(), **env}, capture_output=True,
-                          text=True, timeout=300, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        args,
+        cwd=cwd,
+        env={**ansible_env(), **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -79,11 +113,16 @@ def export(api: Any, tmp_path: Path) -> Path:
 
 
 def comparable(script: dict[str, Any]) -> dict[str, Any]:
-    params = [{**p, "default": None} if p["type"] == "secret" else p
-              for p in script["parameters"]]
-    return {"name": script["name"], "script_type": script["script_type"],
-            "content": script["content"], "category": script["category"],
-            "tags": script["tags"], "description": script["description"], "parameters": params}
+    params = [{**p, "default": None} if p["type"] == "secret" else p for p in script["parameters"]]
+    return {
+        "name": script["name"],
+        "script_type": script["script_type"],
+        "content": script["content"],
+        "category": script["category"],
+        "tags": script["tags"],
+        "description": script["description"],
+        "parameters": params,
+    }
 
 
 PLAYBOOK = """\
@@ -112,20 +151,40 @@ PLAYBOOK = """\
 
 
 def test_library_round_trips_through_a_galaxy_collection(
-        api: Any, owner: Any, fleet: SshdFleet, tmp_path: Path) -> None:
+    api: Any, owner: Any, fleet: SshdFleet, tmp_path: Path
+) -> None:
     originals = [ok(api.post(URL, s, format="json"), 201) for s in SCRIPTS]
     tarball = export(api, tmp_path)
     assert tarball.name.startswith("acme-ops_scripts-1.") and tarball.name.endswith(".0.tar.gz")
 
-    install = run([str(VENV_BIN / "ansible-galaxy"), "collection", "install", str(tarball),
-                   "-p", str(tmp_path / "collections")], tmp_path)
+    install = run(
+        [
+            str(VENV_BIN / "ansible-galaxy"),
+            "collection",
+            "install",
+            str(tarball),
+            "-p",
+            str(tmp_path / "collections"),
+        ],
+        tmp_path,
+    )
     assert install.returncode == 0, install.stdout + install.stderr
     installed = tmp_path / "collections" / COLLECTION
-    assert (installed / "roles/disk_report/files/disk_report.sh").read_text() == \
-        SCRIPTS[0]["content"]
+    assert (installed / "roles/disk_report/files/disk_report.sh").read_text() == SCRIPTS[0][
+        "content"
+    ]
 
-    lint = run([str(VENV_BIN / "ansible-lint"), "--offline", "--profile", "production",
-                "--project-dir", "."], installed)
+    lint = run(
+        [
+            str(VENV_BIN / "ansible-lint"),
+            "--offline",
+            "--profile",
+            "production",
+            "--project-dir",
+            ".",
+        ],
+        installed,
+    )
     assert lint.returncode == 0, lint.stdout + lint.stderr
     assert "Profile 'production' was required, and it passed" in lint.stdout + lint.stderr
 
@@ -133,28 +192,40 @@ def test_library_round_trips_through_a_galaxy_collection(
     (tmp_path / "inventory.json").write_text(json.dumps(fleet.inventory()))
     (tmp_path / "play.yml").write_text(PLAYBOOK.format(out=out))
     try:
-        play = run([str(VENV_BIN / "ansible-playbook"), "-v", "-i", "inventory.json",
-                    "play.yml"], tmp_path, ANSIBLE_COLLECTIONS_PATH=str(tmp_path / "collections"))
+        play = run(
+            [str(VENV_BIN / "ansible-playbook"), "-v", "-i", "inventory.json", "play.yml"],
+            tmp_path,
+            ANSIBLE_COLLECTIONS_PATH=str(tmp_path / "collections"),
+        )
         assert play.returncode == 0, play.stdout + play.stderr
-        assert out.read_text() == "mode=fast secret=given-secret-7 argv=" \
-            f"{out} fast given-secret-7\n"
+        assert (
+            out.read_text() == f"mode=fast secret=given-secret-7 argv={out} fast given-secret-7\n"
+        )
     finally:
         out.unlink(missing_ok=True)
     assert "count=7 argv=['7']" in play.stdout
     assert "targets=web1,web 2 first_arg=web1,web 2" in play.stdout
     assert "given-secret-7" not in play.stdout  # the secret role's task is no_log
 
-    (tmp_path / "bad.yml").write_text(PLAYBOOK.format(out=out).replace("mode: fast",
-                                                                       "mode: reckless"))
-    bad = run([str(VENV_BIN / "ansible-playbook"), "-i", "inventory.json", "bad.yml"],
-              tmp_path, ANSIBLE_COLLECTIONS_PATH=str(tmp_path / "collections"))
+    (tmp_path / "bad.yml").write_text(
+        PLAYBOOK.format(out=out).replace("mode: fast", "mode: reckless")
+    )
+    bad = run(
+        [str(VENV_BIN / "ansible-playbook"), "-i", "inventory.json", "bad.yml"],
+        tmp_path,
+        ANSIBLE_COLLECTIONS_PATH=str(tmp_path / "collections"),
+    )
     assert bad.returncode != 0 and "must be one of: fast, safe" in bad.stdout, bad.stdout
 
     for script in originals:  # an empty hub
         assert api.delete(f"{URL}{script['id']}/").status_code == 204
-    report = ok(api.post(f"{URL}import_collection/",
-                         {"file": SimpleUploadedFile(tarball.name, tarball.read_bytes())},
-                         format="multipart"))
+    report = ok(
+        api.post(
+            f"{URL}import_collection/",
+            {"file": SimpleUploadedFile(tarball.name, tarball.read_bytes())},
+            format="multipart",
+        )
+    )
     assert sorted(r["name"] for r in report["imported"]) == sorted(s["name"] for s in SCRIPTS)
     assert report["updated"] == [] and report["skipped"] == []
     for original in originals:
@@ -163,7 +234,8 @@ def test_library_round_trips_through_a_galaxy_collection(
 
 
 def test_artifact_matches_what_ansible_galaxy_collection_build_makes(
-        api: Any, owner: Any, tmp_path: Path) -> None:
+    api: Any, owner: Any, tmp_path: Path
+) -> None:
     for script in SCRIPTS:
         ok(api.post(URL, script, format="json"), 201)
     tarball = export(api, tmp_path)
@@ -173,8 +245,17 @@ def test_artifact_matches_what_ansible_galaxy_collection_build_makes(
         ours = {m.name: m for m in tar.getmembers()}
     for name in ("MANIFEST.json", "FILES.json"):
         (source / name).unlink()
-    build = run([str(VENV_BIN / "ansible-galaxy"), "collection", "build", str(source),
-                 "--output-path", str(tmp_path / "built")], tmp_path)
+    build = run(
+        [
+            str(VENV_BIN / "ansible-galaxy"),
+            "collection",
+            "build",
+            str(source),
+            "--output-path",
+            str(tmp_path / "built"),
+        ],
+        tmp_path,
+    )
     assert build.returncode == 0, build.stdout + build.stderr
     with tarfile.open(tmp_path / "built" / tarball.name) as tar:
         theirs = {m.name: m for m in tar.getmembers()}
@@ -192,19 +273,40 @@ def test_artifact_matches_what_ansible_galaxy_collection_build_makes(
         our_manifest = json.load(tar.extractfile("MANIFEST.json"))  # type: ignore[arg-type]
     assert entries(our_files) == entries(their_files)
     assert our_manifest["collection_info"] == their_manifest["collection_info"]
-    assert yaml.safe_load(io.BytesIO((source / "galaxy.yml").read_bytes()))["version"] == \
-        our_manifest["collection_info"]["version"]
+    assert (
+        yaml.safe_load(io.BytesIO((source / "galaxy.yml").read_bytes()))["version"]
+        == our_manifest["collection_info"]["version"]
+    )
 
 
 def test_hub_ops_collection_builds(tmp_path: Path) -> None:
     source = REPO / "playbooks" / "ansible_collections" / "hub" / "ops"
-    build = run([str(VENV_BIN / "ansible-galaxy"), "collection", "build", str(source),
-                 "--output-path", str(tmp_path)], tmp_path)
+    build = run(
+        [
+            str(VENV_BIN / "ansible-galaxy"),
+            "collection",
+            "build",
+            str(source),
+            "--output-path",
+            str(tmp_path),
+        ],
+        tmp_path,
+    )
     assert build.returncode == 0, build.stdout + build.stderr
     version = yaml.safe_load((source / "galaxy.yml").read_text())["version"]
     artifact = tmp_path / f"hub-ops-{version}.tar.gz"
-    install = run([str(VENV_BIN / "ansible-galaxy"), "collection", "install", str(artifact),
-                   "-p", str(tmp_path / "collections")], tmp_path)
+    install = run(
+        [
+            str(VENV_BIN / "ansible-galaxy"),
+            "collection",
+            "install",
+            str(artifact),
+            "-p",
+            str(tmp_path / "collections"),
+        ],
+        tmp_path,
+    )
     assert install.returncode == 0, install.stdout + install.stderr
-    assert (tmp_path / "collections/ansible_collections/hub/ops/plugins/modules/"
-            "live_script.py").exists()
+    assert (
+        tmp_path / "collections/ansible_collections/hub/ops/plugins/modules/live_script.py"
+    ).exists()

@@ -43,20 +43,22 @@ def test_non_admin_cannot_change(api: Any) -> None:
     assert api.put(URL + "execution.default_forks/", {"value": 5}).status_code in (403, 405)
 
 
-@pytest.mark.parametrize(("key", "value"), [
-    ("execution.default_forks", 0),
-    ("execution.default_forks", 501),
-    ("execution.default_forks", "20"),
-    ("execution.default_forks", 2.5),
-    ("execution.default_forks", True),
-    ("execution.default_forks", None),
-    ("feature.captcha", "yes"),
-    ("feature.captcha", 1),
-    ("logs.retention_days", -1),
-    ("logs.retention_days", [90]),
-])
-def test_bad_values_are_400_naming_value(admin: Any, client_for: Any, key: str,
-                                         value: Any) -> None:
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("execution.default_forks", 0),
+        ("execution.default_forks", 501),
+        ("execution.default_forks", "20"),
+        ("execution.default_forks", 2.5),
+        ("execution.default_forks", True),
+        ("execution.default_forks", None),
+        ("feature.captcha", "yes"),
+        ("feature.captcha", 1),
+        ("logs.retention_days", -1),
+        ("logs.retention_days", [90]),
+    ],
+)
+def test_bad_values_are_400_naming_value(admin: Any, client_for: Any, key: str, value: Any) -> None:
     err(client_for(admin).patch(f"{URL}{key}/", {"value": value}), 400, "value")
     assert not SystemSetting.objects.exists() and not AuditLog.objects.exists()
 
@@ -65,8 +67,11 @@ def test_missing_value_and_unknown_key(admin: Any, client_for: Any) -> None:
     boss = client_for(admin)
     err(boss.patch(URL + "execution.default_forks/", {}), 400, "value")
     err(boss.patch(URL + "no.such.key/", {"value": 1}), 404)
-    err(boss.patch(URL + "execution.default_forks/", data="{x", content_type="application/json"),
-        400, "body")
+    err(
+        boss.patch(URL + "execution.default_forks/", data="{x", content_type="application/json"),
+        400,
+        "body",
+    )
 
 
 def test_anonymous_is_401(client_for: Any) -> None:

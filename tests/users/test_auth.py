@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def login(client: APIClient, username: str, password: str) -> Any:
-    return client.post("/api/auth/login/", {"username": username, "password": password},
-                       format="json")
+    return client.post(
+        "/api/auth/login/", {"username": username, "password": password}, format="json"
+    )
 
 
 def test_login_returns_tokens_user_and_audits(owner: Any) -> None:
@@ -42,12 +43,15 @@ def test_lockout_after_repeated_failures(owner: Any, settings: Any) -> None:
     err(response, 429, "username")
 
 
-@pytest.mark.parametrize("payload", [
-    {"username": "owner"},
-    {"username": 5, "password": "x"},
-    {"username": ["a"], "password": "x"},
-    {"username": "a" * 1_000_000, "password": "x"},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"username": "owner"},
+        {"username": 5, "password": "x"},
+        {"username": ["a"], "password": "x"},
+        {"username": "a" * 1_000_000, "password": "x"},
+    ],
+)
 def test_bad_login_input_is_400(payload: dict[str, Any], owner: Any) -> None:
     response = APIClient().post("/api/auth/login/", payload, format="json")
     assert response.status_code == 400
@@ -83,34 +87,53 @@ def test_captcha_when_enabled(owner: Any, admin: Any, client_for: Any) -> None:
     from django.core.cache import cache
 
     answer = cache.get(f"captcha:{captcha['key']}")
-    content = ok(client.post("/api/auth/login/", {
-        "username": "owner", "password": "correct horse battery",
-        "captcha_key": captcha["key"], "captcha_value": answer}, format="json"))
+    content = ok(
+        client.post(
+            "/api/auth/login/",
+            {
+                "username": "owner",
+                "password": "correct horse battery",
+                "captcha_key": captcha["key"],
+                "captcha_value": answer,
+            },
+            format="json",
+        )
+    )
     assert content["user"]["username"] == "owner"
 
 
 def test_users_endpoint_is_admin_only(owner: Any, admin: Any, client_for: Any) -> None:
     assert client_for(owner).get("/api/auth/users/").status_code == 403
-    created = ok(client_for(admin).post("/api/auth/users/", {
-        "username": "newbie", "password": "long enough pw", "email": "n@example.test"},
-        format="json"), 201)
+    created = ok(
+        client_for(admin).post(
+            "/api/auth/users/",
+            {"username": "newbie", "password": "long enough pw", "email": "n@example.test"},
+            format="json",
+        ),
+        201,
+    )
     assert "password" not in created
-    log = AuditLog.objects.get(action="create", object_type="auth.user",
-                               object_id=str(created["id"]))
+    log = AuditLog.objects.get(
+        action="create", object_type="auth.user", object_id=str(created["id"])
+    )
     assert log.changes["password"]["after"] == "******"
 
 
-@pytest.mark.parametrize(("payload", "field"), [
-    ({"username": "u1"}, "password"),
-    ({"username": "u1", "password": "short"}, "password"),
-    ({"username": "bad name!", "password": "long enough pw"}, "username"),
-    ({"username": "u1", "password": "long enough pw", "email": "nope"}, "email"),
-    ({"username": "u1", "password": "long enough pw", "groups": [99999]}, "groups"),
-    ({"username": "u" * 1_000_000, "password": "long enough pw"}, "username"),
-    ({"username": "owner", "password": "long enough pw"}, "username"),
-])
-def test_user_create_bad_input(payload: dict[str, Any], field: str, owner: Any, admin: Any,
-                               client_for: Any) -> None:
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"username": "u1"}, "password"),
+        ({"username": "u1", "password": "short"}, "password"),
+        ({"username": "bad name!", "password": "long enough pw"}, "username"),
+        ({"username": "u1", "password": "long enough pw", "email": "nope"}, "email"),
+        ({"username": "u1", "password": "long enough pw", "groups": [99999]}, "groups"),
+        ({"username": "u" * 1_000_000, "password": "long enough pw"}, "username"),
+        ({"username": "owner", "password": "long enough pw"}, "username"),
+    ],
+)
+def test_user_create_bad_input(
+    payload: dict[str, Any], field: str, owner: Any, admin: Any, client_for: Any
+) -> None:
     from django.contrib.auth import get_user_model
 
     before = get_user_model().objects.count()
@@ -119,18 +142,30 @@ def test_user_create_bad_input(payload: dict[str, Any], field: str, owner: Any, 
 
 
 def test_user_update_and_delete_are_audited_and_never_show_the_password(
-        admin: Any, client_for: Any) -> None:
+    admin: Any, client_for: Any
+) -> None:
     boss = client_for(admin)
-    user = ok(boss.post("/api/auth/users/", {"username": "temp", "password": "long enough pw"},
-                        format="json"), 201)
-    updated = ok(boss.patch(f"/api/auth/users/{user['id']}/", {"password": "another long pw",
-                                                                "first_name": "T"},
-                            format="json"))
+    user = ok(
+        boss.post(
+            "/api/auth/users/", {"username": "temp", "password": "long enough pw"}, format="json"
+        ),
+        201,
+    )
+    updated = ok(
+        boss.patch(
+            f"/api/auth/users/{user['id']}/",
+            {"password": "another long pw", "first_name": "T"},
+            format="json",
+        )
+    )
     assert "password" not in updated and updated["first_name"] == "T"
     assert ok(login(APIClient(), "temp", "another long pw"))["user"]["username"] == "temp"
     assert boss.delete(f"/api/auth/users/{user['id']}/").status_code == 204
-    actions = set(AuditLog.objects.filter(object_type="auth.user", object_id=str(user["id"]))
-                  .values_list("action", flat=True))
+    actions = set(
+        AuditLog.objects.filter(object_type="auth.user", object_id=str(user["id"])).values_list(
+            "action", flat=True
+        )
+    )
     assert {"create", "update", "delete"} <= actions
     import json
 
@@ -151,5 +186,6 @@ def test_user_groups_admin_only_writes(owner: Any, admin: Any, client_for: Any) 
     err(client_for(owner).post("/api/auth/groups/", {"name": "ops"}, format="json"), 403)
     group = ok(client_for(admin).post("/api/auth/groups/", {"name": "ops"}, format="json"), 201)
     assert ok(client_for(owner).get("/api/auth/groups/"))["results"] == [group]
-    assert AuditLog.objects.filter(action="create", object_type="auth.group",
-                                   object_id=str(group["id"])).exists()
+    assert AuditLog.objects.filter(
+        action="create", object_type="auth.group", object_id=str(group["id"])
+    ).exists()

@@ -8,5 +8,17 @@ class AuditLogSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AuditLog
-        fields = ["id", "actor", "actor_name", "action", "object_type", "object_id",
-                  "object_repr", "changes", "detail", "ip", "user_agent", "created_at"]
+        fields = [
+            "id",
+            "actor",
+            "actor_name",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "changes",
+            "detail",
+            "ip",
+            "user_agent",
+            "created_at",
+        ]

@@ -18,8 +18,9 @@ class RangeQuerySerializer(serializers.Serializer):
     days = serializers.IntegerField(min_value=1, max_value=MAX_DAYS, required=False)
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
-    tz = serializers.CharField(required=False, max_length=64,
-                               help_text="IANA zone for day boundaries (default TIME_ZONE).")
+    tz = serializers.CharField(
+        required=False, max_length=64, help_text="IANA zone for day boundaries (default TIME_ZONE)."
+    )
 
     def validate_tz(self, value: str) -> str:
         try:

@@ -36,19 +36,28 @@ class StatsView(APIView):
     @extend_schema(parameters=[RangeQuerySerializer], responses=StatsSerializer)
     def get(self, request: Request) -> Response:
         span = _range(request)
-        figures, hit = cached(f"stats:{_range_key(span)}", lambda: selectors.dashboard_figures(
-            span["start"], span["end"], span["tz"]))
-        return Response({**figures, "cached": hit, "recent": selectors.recent_for(request.user),
-                         "range": {"start": span["start"], "end": span["end"],
-                                   "tz": span["tz"].key}})
+        figures, hit = cached(
+            f"stats:{_range_key(span)}",
+            lambda: selectors.dashboard_figures(span["start"], span["end"], span["tz"]),
+        )
+        return Response(
+            {
+                **figures,
+                "cached": hit,
+                "recent": selectors.recent_for(request.user),
+                "range": {"start": span["start"], "end": span["end"], "tz": span["tz"].key},
+            }
+        )
 
 
 class TrendView(APIView):
     @extend_schema(parameters=[RangeQuerySerializer], responses=TrendPointSerializer(many=True))
     def get(self, request: Request) -> Response:
         span = _range(request)
-        trend, _hit = cached(f"trend:{_range_key(span)}", lambda: selectors.execution_trend(
-            span["start"], span["end"], span["tz"]))
+        trend, _hit = cached(
+            f"trend:{_range_key(span)}",
+            lambda: selectors.execution_trend(span["start"], span["end"], span["tz"]),
+        )
         return Response(trend)
 
 

@@ -40,15 +40,16 @@ class QuickScriptView(APIView):
     def post(self, request: Request) -> Response:
         data = QuickScriptSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        return _launched(services.launch_quick_script(actor=request.user,
-                                                      data=data.validated_data))
+        return _launched(services.launch_quick_script(actor=request.user, data=data.validated_data))
 
 
 class QuickFileView(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    @extend_schema(request={"multipart/form-data": FileTransferSerializer},
-                   responses={201: LaunchResultSerializer})
+    @extend_schema(
+        request={"multipart/form-data": FileTransferSerializer},
+        responses={201: LaunchResultSerializer},
+    )
     def post(self, request: Request) -> Response:
         data = FileTransferSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
@@ -64,8 +65,7 @@ class PlanExecuteView(APIView):
         plan = get_object_or_404(objects_for(request.user, ExecutionPlan), pk=pk)
         data = PlanLaunchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return _launched(services.launch_plan(actor=request.user, plan=plan,
-                                              **data.validated_data))
+        return _launched(services.launch_plan(actor=request.user, plan=plan, **data.validated_data))
 
 
 def _zip_response(name: str, payload: bytes) -> HttpResponse:
@@ -78,8 +78,7 @@ class PlanExportView(APIView):
     @extend_schema(responses={(200, "application/zip"): OpenApiResponse(description="zip")})
     def get(self, request: Request, pk: int) -> HttpResponse:
         plan = get_object_or_404(objects_for(request.user, ExecutionPlan), pk=pk)
-        return _zip_response(*export_project(actor=request.user, template=plan.template,
-                                             plan=plan))
+        return _zip_response(*export_project(actor=request.user, template=plan.template, plan=plan))
 
 
 class TemplateExportView(APIView):
@@ -101,8 +100,7 @@ class ConnectionTestView(APIView):
         if len(hosts) != len(set(ids)):
             raise NotAllowed("Unknown host id(s).", field="host_ids")
         if denied := [h.name for h in hosts if not user_can(request.user, h, "execute")]:
-            raise NotAllowed(f"You may not connect to {', '.join(denied[:10])}.",
-                             field="host_ids")
+            raise NotAllowed(f"You may not connect to {', '.join(denied[:10])}.", field="host_ids")
         execution = services.test_host_connections(actor=request.user, hosts=hosts)
         deadline = time.monotonic() + data.validated_data["wait"]
         while time.monotonic() < deadline:
@@ -111,10 +109,19 @@ class ConnectionTestView(APIView):
                 break
             time.sleep(0.25)
         hosts_now = {h.pk: h for h in Host.objects.filter(pk__in=ids)}
-        results = [{"host_id": r.host_id, "host_name": r.host_name, "result": r.status,
-                    "status": hosts_now[r.host_id].status if r.host_id in hosts_now else None,
-                    "message": r.message, "checked_at": hosts_now[r.host_id].last_checked_at
-                    if r.host_id in hosts_now else None}
-                   for r in HostResult.objects.filter(execution=execution)]
-        return Response({"execution_id": execution.pk, "status": execution.status,
-                         "results": results})
+        results = [
+            {
+                "host_id": r.host_id,
+                "host_name": r.host_name,
+                "result": r.status,
+                "status": hosts_now[r.host_id].status if r.host_id in hosts_now else None,
+                "message": r.message,
+                "checked_at": hosts_now[r.host_id].last_checked_at
+                if r.host_id in hosts_now
+                else None,
+            }
+            for r in HostResult.objects.filter(execution=execution)
+        ]
+        return Response(
+            {"execution_id": execution.pk, "status": execution.status, "results": results}
+        )

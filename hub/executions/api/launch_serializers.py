@@ -15,12 +15,13 @@ from hub.scripts.models import ScriptTemplate
 
 
 class TargetsMixin(serializers.Serializer):
-    target_host_ids = serializers.ListField(child=serializers.IntegerField(min_value=1),
-                                            required=False, max_length=5000, default=list)
-    target_group_ids = serializers.ListField(child=serializers.IntegerField(min_value=1),
-                                             required=False, max_length=1000, default=list)
-    account_id = VisiblePrimaryKeyField(Account, source="account", required=False,
-                                        allow_null=True)
+    target_host_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=5000, default=list
+    )
+    target_group_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=1000, default=list
+    )
+    account_id = VisiblePrimaryKeyField(Account, source="account", required=False, allow_null=True)
     timeout = serializers.IntegerField(min_value=1, max_value=86400, required=False)
     concurrency = serializers.IntegerField(min_value=1, max_value=500, required=False)
     name = StrictCharField(max_length=255, required=False, allow_blank=True)
@@ -28,42 +29,48 @@ class TargetsMixin(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("target_host_ids") and not attrs.get("target_group_ids"):
             raise serializers.ValidationError(
-                {"target_host_ids": ["Choose at least one target host or group."]})
+                {"target_host_ids": ["Choose at least one target host or group."]}
+            )
         return attrs
 
 
 class QuickScriptSerializer(TargetsMixin):
-    script_content = StrictCharField(required=False, trim_whitespace=False,
-                                     max_length=1024 * 1024)
+    script_content = StrictCharField(required=False, trim_whitespace=False, max_length=1024 * 1024)
     script_template = VisiblePrimaryKeyField(ScriptTemplate, required=False, allow_null=True)
     script_version = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     script_type = serializers.ChoiceField(choices=ScriptType.choices, default=ScriptType.SHELL)
     parameters = serializers.DictField(required=False, default=dict)
-    script_args = serializers.ListField(child=StrictCharField(max_length=65536,
-                                                              trim_whitespace=False),
-                                        required=False, max_length=100, default=list)
+    script_args = serializers.ListField(
+        child=StrictCharField(max_length=65536, trim_whitespace=False),
+        required=False,
+        max_length=100,
+        default=list,
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
         has_content = bool(attrs.get("script_content", "").strip())
         if has_content == bool(attrs.get("script_template")):
             raise serializers.ValidationError(
-                {"script_content": ["Give script_content or script_template (one of them)."]})
+                {"script_content": ["Give script_content or script_template (one of them)."]}
+            )
         if not attrs.get("script_template"):
             for key, value in attrs.get("parameters", {}).items():
                 if not isinstance(value, str | int | float) or isinstance(value, bool):
                     raise serializers.ValidationError(
-                        {"parameters": [f"{key}: inline script parameters are strings or "
-                                        "numbers."]})
+                        {"parameters": [f"{key}: inline script parameters are strings or numbers."]}
+                    )
         return attrs
 
 
 class FileTransferSerializer(TargetsMixin):
     mode = serializers.ChoiceField(choices=["push", "fetch"], default="push")
-    files = serializers.ListField(child=serializers.FileField(max_length=255), required=False,
-                                  max_length=50, default=list)
-    file_ids = serializers.ListField(child=serializers.UUIDField(), required=False,
-                                     max_length=100, default=list)
+    files = serializers.ListField(
+        child=serializers.FileField(max_length=255), required=False, max_length=50, default=list
+    )
+    file_ids = serializers.ListField(
+        child=serializers.UUIDField(), required=False, max_length=100, default=list
+    )
     destination = StrictCharField(max_length=1024, required=False, allow_blank=True)
     path = StrictCharField(max_length=1024, required=False, allow_blank=True)
 
@@ -100,8 +107,9 @@ class PlanLaunchSerializer(serializers.Serializer):
 
 
 class ConnectionTestSerializer(serializers.Serializer):
-    host_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1,
-                                     max_length=5000)
+    host_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=5000
+    )
     wait = serializers.FloatField(min_value=0, max_value=120, default=60)
 
 

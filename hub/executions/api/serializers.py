@@ -13,17 +13,37 @@ def success_rate(summary: dict[str, Any]) -> float | None:
 
 
 class ExecutionListSerializer(serializers.ModelSerializer):
-    created_by_name = serializers.CharField(source="created_by.username", read_only=True,
-                                            default=None)
+    created_by_name = serializers.CharField(
+        source="created_by.username", read_only=True, default=None
+    )
     duration = serializers.FloatField(read_only=True)
     success_rate = serializers.SerializerMethodField()
 
     class Meta:
         model = Execution
-        fields = ["id", "name", "kind", "status", "control", "created_by", "created_by_name",
-                  "created_at", "started_at", "finished_at", "duration", "summary",
-                  "success_rate", "template", "plan", "script", "script_version", "retry_of",
-                  "forks", "timeout", "error"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "status",
+            "control",
+            "created_by",
+            "created_by_name",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "duration",
+            "summary",
+            "success_rate",
+            "template",
+            "plan",
+            "script",
+            "script_version",
+            "retry_of",
+            "forks",
+            "timeout",
+            "error",
+        ]
 
     def get_success_rate(self, obj: Execution) -> float | None:
         return success_rate(obj.summary)
@@ -34,8 +54,17 @@ class HostResultSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = HostResult
-        fields = ["host", "host_name", "ip_address", "status", "rc", "started_at",
-                  "finished_at", "duration", "message"]
+        fields = [
+            "host",
+            "host_name",
+            "ip_address",
+            "status",
+            "rc",
+            "started_at",
+            "finished_at",
+            "duration",
+            "message",
+        ]
 
 
 class ExecutionStepSerializer(serializers.ModelSerializer):
@@ -51,8 +80,14 @@ class ExecutionDetailSerializer(ExecutionListSerializer):
     result_groups = serializers.SerializerMethodField()
 
     class Meta(ExecutionListSerializer.Meta):
-        fields = [*ExecutionListSerializer.Meta.fields, "parameters", "targets", "steps",
-                  "result_groups", "last_seq"]
+        fields = [
+            *ExecutionListSerializer.Meta.fields,
+            "parameters",
+            "targets",
+            "steps",
+            "result_groups",
+            "last_seq",
+        ]
 
     def get_result_groups(self, obj: Execution) -> list[dict[str, Any]]:
         from hub.executions.selectors import result_groups

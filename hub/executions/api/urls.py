@@ -17,6 +17,5 @@ template_urlpatterns = [
     path("<int:pk>/export/", entrypoints.TemplateExportView.as_view(), name="template-export"),
 ]
 host_urlpatterns = [
-    path("test_connection/", entrypoints.ConnectionTestView.as_view(),
-         name="host-test-connection"),
+    path("test_connection/", entrypoints.ConnectionTestView.as_view(), name="host-test-connection"),
 ]

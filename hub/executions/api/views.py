@@ -48,8 +48,9 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
         return ExecutionDetailSerializer if self.action == "retrieve" else ExecutionListSerializer
 
     def _control(self, request: Request, verb: str) -> Response:
-        execution = services.control_execution(actor=request.user, execution=self.get_object(),
-                                               action=verb)
+        execution = services.control_execution(
+            actor=request.user, execution=self.get_object(), action=verb
+        )
         return Response(ExecutionListSerializer(execution).data)
 
     @extend_schema(request=None, responses=ExecutionListSerializer)
@@ -81,10 +82,18 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
         query.is_valid(raise_exception=True)
         host = self._host(execution, query.validated_data["host"])
         text, next_offset, size = logfiles.read_slice(
-            execution.pk, host, query.validated_data["offset"], query.validated_data["limit"])
-        return Response({"host": host, "offset": query.validated_data["offset"],
-                         "next_offset": next_offset, "size": size, "text": text,
-                         "complete": next_offset >= size})
+            execution.pk, host, query.validated_data["offset"], query.validated_data["limit"]
+        )
+        return Response(
+            {
+                "host": host,
+                "offset": query.validated_data["offset"],
+                "next_offset": next_offset,
+                "size": size,
+                "text": text,
+                "complete": next_offset >= size,
+            }
+        )
 
     @extend_schema(responses={(200, "text/plain"): OpenApiResponse(description="log text")})
     @action(detail=True, methods=["get"])
@@ -96,7 +105,8 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
             return HttpResponse("", content_type="text/plain; charset=utf-8")
         response = FileResponse(path.open("rb"), content_type="text/plain; charset=utf-8")
         response["Content-Disposition"] = (
-            f'attachment; filename="execution-{execution.pk}-{path.name}"')
+            f'attachment; filename="execution-{execution.pk}-{path.name}"'
+        )
         return response
 
     def _host(self, execution: Execution, host: Any) -> str:

@@ -47,14 +47,20 @@ class ExecutionConsumer(AsyncJsonWebsocketConsumer):
         self.feed_task = asyncio.create_task(self._pump(execution_id, _since(self.scope)))
 
     async def _pump(self, execution_id: int, since: int) -> None:
-        async for event in event_feed(execution_id, since,
-                                      heartbeat_seconds=self.heartbeat_seconds):
+        async for event in event_feed(
+            execution_id, since, heartbeat_seconds=self.heartbeat_seconds
+        ):
             if event is HEARTBEAT:
                 await self.send_json(HEARTBEAT)
             elif event.get("kind") == "end":
                 await self.send_json({"type": "event", "event": event})
-                await self.send_json({"type": "end", "status": event.get("status"),
-                                      "summary": event.get("summary", {})})
+                await self.send_json(
+                    {
+                        "type": "end",
+                        "status": event.get("status"),
+                        "summary": event.get("summary", {}),
+                    }
+                )
             else:
                 await self.send_json({"type": "event", "event": event})
         await self.close(code=1000)

@@ -47,13 +47,18 @@ def _from_row(row: ExecutionEvent) -> dict[str, Any]:
             event[key] = value
     for key, value in row.data.items():
         event[key] = value
-    return _from_stream({k: v if isinstance(v, str) else json.dumps(v) if isinstance(
-        v, dict) else str(v) for k, v in event.items()})
+    return _from_stream(
+        {
+            k: v if isinstance(v, str) else json.dumps(v) if isinstance(v, dict) else str(v)
+            for k, v in event.items()
+        }
+    )
 
 
 @sync_to_async
-def _archived(execution_id: int, after: int, before: int | None, limit: int = 2000
-              ) -> list[dict[str, Any]]:
+def _archived(
+    execution_id: int, after: int, before: int | None, limit: int = 2000
+) -> list[dict[str, Any]]:
     rows = ExecutionEvent.objects.filter(execution_id=execution_id, seq__gt=after)
     if before is not None:
         rows = rows.filter(seq__lt=before)
@@ -89,12 +94,16 @@ class _Cap:
         if used + len(text) <= self.limit:
             return event
         self.sent[host] = self.limit + 1
-        return {**event, "text": text[: max(self.limit - used, 0)] +
-                "\n[... live output truncated here; the full log is kept: download it ...]\n"}
+        return {
+            **event,
+            "text": text[: max(self.limit - used, 0)]
+            + "\n[... live output truncated here; the full log is kept: download it ...]\n",
+        }
 
 
-async def event_feed(execution_id: int, since: int = 0, *, heartbeat_seconds: float = 15.0,
-                     block_ms: int = 1000) -> AsyncIterator[dict[str, Any]]:
+async def event_feed(
+    execution_id: int, since: int = 0, *, heartbeat_seconds: float = 15.0, block_ms: int = 1000
+) -> AsyncIterator[dict[str, Any]]:
     """Events after `since` as dicts, HEARTBEAT when idle, ending after the `end` event."""
     redis_async = stream.async_client()
     cap, last, idle = _Cap(await _live_limit()), since, 0.0
@@ -113,8 +122,7 @@ async def event_feed(execution_id: int, since: int = 0, *, heartbeat_seconds: fl
                     continue
                 if first is None and (await _status(execution_id)) in FINISHED_STATUSES:
                     return  # archived, stream expired, and nothing after `last`
-            entries = await stream.read_after(redis_async, execution_id, last,
-                                              block_ms=block_ms)
+            entries = await stream.read_after(redis_async, execution_id, last, block_ms=block_ms)
             if not entries:
                 idle += block_ms / 1000
                 if idle >= heartbeat_seconds:

@@ -36,8 +36,9 @@ def _can_view(user: Any, execution_id: int) -> bool | None:
 
 
 def _error(code: int, message: str) -> JsonResponse:
-    return JsonResponse(envelope({"errors": {"detail": [message]}}, code=code, message=message),
-                        status=code)
+    return JsonResponse(
+        envelope({"errors": {"detail": [message]}}, code=code, message=message), status=code
+    )
 
 
 async def _frames(execution_id: int, since: int) -> AsyncIterator[str]:
@@ -52,19 +53,23 @@ async def _frames(execution_id: int, since: int) -> AsyncIterator[str]:
 
 async def sse_logs(request: HttpRequest, execution_id: int) -> HttpResponseBase:
     header = request.headers.get("Authorization", "")
-    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else \
-        request.GET.get("token", "")
+    token = (
+        header.removeprefix("Bearer ").strip()
+        if header.startswith("Bearer ")
+        else request.GET.get("token", "")
+    )
     user = await _user_from_jwt(token) if token else await request.auser()
     if user is None or not user.is_authenticated:
         return _error(401, "Authentication credentials were not provided.")
     allowed = await _can_view(user, execution_id)
     if not allowed:
-        return _error(404 if allowed is None else 403, "Not found." if allowed is None else
-                      "You may not view this execution.")
+        return _error(
+            404 if allowed is None else 403,
+            "Not found." if allowed is None else "You may not view this execution.",
+        )
     raw = request.headers.get("Last-Event-ID") or request.GET.get("since") or "0"
     since = int(raw) if raw.isdigit() else 0
-    response = StreamingHttpResponse(_frames(execution_id, since),
-                                     content_type="text/event-stream")
+    response = StreamingHttpResponse(_frames(execution_id, since), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
     return response

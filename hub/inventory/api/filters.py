@@ -12,15 +12,19 @@ from hub.inventory.models import Host, HostGroup
 def descendant_group_ids(group_id: int) -> list[int]:
     ids, frontier = [group_id], [group_id]
     while frontier:
-        frontier = list(HostGroup.objects.filter(parent_id__in=frontier)
-                        .exclude(pk__in=ids).values_list("pk", flat=True))
+        frontier = list(
+            HostGroup.objects.filter(parent_id__in=frontier)
+            .exclude(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
         ids.extend(frontier)
     return ids
 
 
 class HostFilter(django_filters.FilterSet):
-    group = django_filters.NumberFilter(method="filter_group",
-                                        help_text="Hosts in this group or its subgroups.")
+    group = django_filters.NumberFilter(
+        method="filter_group", help_text="Hosts in this group or its subgroups."
+    )
     status = django_filters.MultipleChoiceFilter(choices=HostStatus.choices)
     os_type = django_filters.ChoiceFilter(choices=OsType.choices)
     source = django_filters.ChoiceFilter(choices=HostSource.choices)

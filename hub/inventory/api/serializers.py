@@ -37,19 +37,27 @@ class VisiblePrimaryKeyField(serializers.PrimaryKeyRelatedField):
 
 
 class AccountSerializer(serializers.ModelSerializer):
-    name = StrictCharField(max_length=100, validators=[
-        UniqueValidator(Account.objects.all(), message="An account with this name exists.")])
+    name = StrictCharField(
+        max_length=100,
+        validators=[
+            UniqueValidator(Account.objects.all(), message="An account with this name exists.")
+        ],
+    )
     username = StrictCharField(max_length=64)
     become_user = StrictCharField(max_length=64, required=False)
     description = DescriptionField()
-    password = StrictCharField(write_only=True, required=False, allow_blank=True,
-                               trim_whitespace=False, max_length=1024)
-    private_key = StrictCharField(write_only=True, required=False, allow_blank=True,
-                                  trim_whitespace=False, max_length=32768)
-    passphrase = StrictCharField(write_only=True, required=False, allow_blank=True,
-                                 trim_whitespace=False, max_length=1024)
-    become_password = StrictCharField(write_only=True, required=False, allow_blank=True,
-                                      trim_whitespace=False, max_length=1024)
+    password = StrictCharField(
+        write_only=True, required=False, allow_blank=True, trim_whitespace=False, max_length=1024
+    )
+    private_key = StrictCharField(
+        write_only=True, required=False, allow_blank=True, trim_whitespace=False, max_length=32768
+    )
+    passphrase = StrictCharField(
+        write_only=True, required=False, allow_blank=True, trim_whitespace=False, max_length=1024
+    )
+    become_password = StrictCharField(
+        write_only=True, required=False, allow_blank=True, trim_whitespace=False, max_length=1024
+    )
     has_password = serializers.SerializerMethodField()
     has_private_key = serializers.SerializerMethodField()
     has_passphrase = serializers.SerializerMethodField()
@@ -58,10 +66,27 @@ class AccountSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Account
-        fields = ["id", "name", "username", "auth_type", "password", "private_key",
-                  "passphrase", "become", "become_method", "become_user", "become_password",
-                  "description", "has_password", "has_private_key", "has_passphrase",
-                  "has_become_password", "created_at", "updated_at", "perms"]
+        fields = [
+            "id",
+            "name",
+            "username",
+            "auth_type",
+            "password",
+            "private_key",
+            "passphrase",
+            "become",
+            "become_method",
+            "become_user",
+            "become_password",
+            "description",
+            "has_password",
+            "has_private_key",
+            "has_passphrase",
+            "has_become_password",
+            "created_at",
+            "updated_at",
+            "perms",
+        ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def get_has_password(self, obj: Account) -> bool:
@@ -81,41 +106,61 @@ class AccountSerializer(serializers.ModelSerializer):
         for name in SECRET_FIELDS:
             if self.instance is not None and not attrs.get(name):
                 attrs.pop(name, None)
-        merged = {name: attrs.get(name, getattr(self.instance, name, "")) for name in
-                  (*SECRET_FIELDS, "auth_type")}
+        merged = {
+            name: attrs.get(name, getattr(self.instance, name, ""))
+            for name in (*SECRET_FIELDS, "auth_type")
+        }
         auth_type = merged["auth_type"] or AuthType.PASSWORD
         if auth_type == AuthType.KEY:
             if not merged["private_key"]:
                 raise serializers.ValidationError(
-                    {"private_key": ["A private key is required for key authentication."]})
+                    {"private_key": ["A private key is required for key authentication."]}
+                )
             if "private_key" in attrs or "passphrase" in attrs:
                 validate_private_key(merged["private_key"], merged["passphrase"])
         elif not merged["password"]:
             raise serializers.ValidationError(
-                {"password": ["A password is required for password authentication."]})
+                {"password": ["A password is required for password authentication."]}
+            )
         return attrs
 
 
 class HostGroupSerializer(serializers.ModelSerializer):
-    name = StrictCharField(max_length=100, validators=[
-        UniqueValidator(HostGroup.objects.all(), message="A group with this name exists.")])
+    name = StrictCharField(
+        max_length=100,
+        validators=[
+            UniqueValidator(HostGroup.objects.all(), message="A group with this name exists.")
+        ],
+    )
     description = DescriptionField()
     # The stubs see Field.parent; at runtime DRF's metaclass moves declared fields out of
     # the class body into _declared_fields, so the API field "parent" shadows nothing.
     parent = VisiblePrimaryKeyField(  # type: ignore[assignment]
-        HostGroup, allow_null=True, required=False)
+        HostGroup, allow_null=True, required=False
+    )
     host_count = serializers.IntegerField(read_only=True, default=0)
     perms = PermsField()
 
     class Meta:
         model = HostGroup
-        fields = ["id", "name", "parent", "description", "host_count", "created_at",
-                  "updated_at", "perms"]
+        fields = [
+            "id",
+            "name",
+            "parent",
+            "description",
+            "host_count",
+            "created_at",
+            "updated_at",
+            "perms",
+        ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def validate_parent(self, parent: HostGroup | None) -> HostGroup | None:
-        if parent is not None and self.instance is not None and (
-                parent.pk == self.instance.pk or self.instance.pk in parent.ancestor_ids()):
+        if (
+            parent is not None
+            and self.instance is not None
+            and (parent.pk == self.instance.pk or self.instance.pk in parent.ancestor_ids())
+        ):
             raise serializers.ValidationError("A group cannot be nested inside itself.")
         return parent
 
@@ -130,8 +175,10 @@ class HostGroupTreeSerializer(HostGroupSerializer):
 
 
 class HostSerializer(serializers.ModelSerializer):
-    name = StrictCharField(max_length=255, validators=[
-        UniqueValidator(Host.objects.all(), message="A host with this name exists.")])
+    name = StrictCharField(
+        max_length=255,
+        validators=[UniqueValidator(Host.objects.all(), message="A host with this name exists.")],
+    )
     ip_address = StrictCharField(max_length=255)
     description = DescriptionField()
     port = serializers.IntegerField(min_value=1, max_value=65535, required=False)
@@ -144,13 +191,40 @@ class HostSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Host
-        fields = ["id", "name", "ip_address", "port", "os_type", "labels", "description",
-                  "account", "account_name", "groups", "status", "status_message",
-                  "last_checked_at", "source", "cloud_instance_id", "cloud_region",
-                  "cloud_missing", "created_at", "updated_at", "perms"]
-        read_only_fields = ["id", "status", "status_message", "last_checked_at", "source",
-                            "cloud_instance_id", "cloud_region", "cloud_missing", "created_at",
-                            "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "ip_address",
+            "port",
+            "os_type",
+            "labels",
+            "description",
+            "account",
+            "account_name",
+            "groups",
+            "status",
+            "status_message",
+            "last_checked_at",
+            "source",
+            "cloud_instance_id",
+            "cloud_region",
+            "cloud_missing",
+            "created_at",
+            "updated_at",
+            "perms",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "status_message",
+            "last_checked_at",
+            "source",
+            "cloud_instance_id",
+            "cloud_region",
+            "cloud_missing",
+            "created_at",
+            "updated_at",
+        ]
 
     def validate_ip_address(self, value: str) -> str:
         return validate_address(value.strip())
@@ -167,8 +241,9 @@ class BulkImportSerializer(serializers.Serializer):
 
 
 class BulkUpdateSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1,
-                                max_length=5000)
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=5000
+    )
     account = VisiblePrimaryKeyField(Account, allow_null=True, required=False)
     os_type = serializers.ChoiceField(choices=OsType.choices, required=False)
     port = serializers.IntegerField(min_value=1, max_value=65535, required=False)
@@ -178,8 +253,9 @@ class BulkUpdateSerializer(serializers.Serializer):
 
 
 class BulkIdsSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1,
-                                max_length=5000)
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=5000
+    )
 
 
 class ImportResultSerializer(serializers.Serializer):

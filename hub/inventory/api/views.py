@@ -76,9 +76,12 @@ class HostViewSet(HubModelViewSet[Host]):
     def bulk_import(self, request: Request) -> Response:
         data = BulkImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = services.import_hosts(actor=request.user, request=request,
-                                       fmt=data.validated_data["format"],
-                                       text=data.validated_data["text"])
+        result = services.import_hosts(
+            actor=request.user,
+            request=request,
+            fmt=data.validated_data["format"],
+            text=data.validated_data["text"],
+        )
         return Response(result, status=201)
 
     @extend_schema(request=BulkUpdateSerializer)
@@ -87,8 +90,9 @@ class HostViewSet(HubModelViewSet[Host]):
         data = BulkUpdateSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         changes = dict(data.validated_data)
-        count = services.bulk_update_hosts(actor=request.user, ids=changes.pop("ids"),
-                                           changes=changes)
+        count = services.bulk_update_hosts(
+            actor=request.user, ids=changes.pop("ids"), changes=changes
+        )
         return Response({"updated": count})
 
     @extend_schema(request=BulkIdsSerializer)
@@ -96,5 +100,10 @@ class HostViewSet(HubModelViewSet[Host]):
     def bulk_delete(self, request: Request) -> Response:
         data = BulkIdsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response({"deleted": services.bulk_delete_hosts(
-            actor=request.user, ids=data.validated_data["ids"])})
+        return Response(
+            {
+                "deleted": services.bulk_delete_hosts(
+                    actor=request.user, ids=data.validated_data["ids"]
+                )
+            }
+        )

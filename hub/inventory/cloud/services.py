@@ -293,21 +293,34 @@ def recover_lost_cloud_syncs() -> list[int]:
     """Fail the syncs no worker will ever finish, with a message saying so (hosts already
     upserted stay: each upsert commits on its own)."""
     now = timezone.now()
-    lost = list(CloudSync.objects.filter(
-        Q(status=CloudSyncStatus.RUNNING, started_at__lt=now - LOST_RUNNING_AFTER)
-        | Q(status=CloudSyncStatus.PENDING, created_at__lt=now - LOST_PENDING_AFTER)
-    ).values_list("pk", flat=True))
+    lost = list(
+        CloudSync.objects.filter(
+            Q(status=CloudSyncStatus.RUNNING, started_at__lt=now - LOST_RUNNING_AFTER)
+            | Q(status=CloudSyncStatus.PENDING, created_at__lt=now - LOST_PENDING_AFTER)
+        ).values_list("pk", flat=True)
+    )
     recovered = []
     for sync_id in lost:
         with transaction.atomic():
-            sync = (CloudSync.objects.select_for_update(of=("self",))
-                    .select_related("cloud_account").filter(pk=sync_id).first())
+            sync = (
+                CloudSync.objects.select_for_update(of=("self",))
+                .select_related("cloud_account")
+                .filter(pk=sync_id)
+                .first()
+            )
             if sync is None or sync.status in FINISHED_SYNC_STATUSES:
                 continue
-            what = ("its worker was lost while it ran" if sync.status == CloudSyncStatus.RUNNING
-                    else "no worker picked it up within an hour")
-            _finish_sync(sync, error=CloudError(CloudErrorKind.INTERNAL, "lost",
-                                                f"The sync did not finish: {what}."))
+            what = (
+                "its worker was lost while it ran"
+                if sync.status == CloudSyncStatus.RUNNING
+                else "no worker picked it up within an hour"
+            )
+            _finish_sync(
+                sync,
+                error=CloudError(
+                    CloudErrorKind.INTERNAL, "lost", f"The sync did not finish: {what}."
+                ),
+            )
         recovered.append(sync_id)
     return recovered
 

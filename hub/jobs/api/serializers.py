@@ -35,8 +35,9 @@ def validate_batch_size(value: str) -> None:
     if not value:
         return
     if not BATCH.match(value):
-        raise serializers.ValidationError('Use a count ("5"), a percentage ("20%") or a '
-                                          'growing count ("+5").')
+        raise serializers.ValidationError(
+            'Use a count ("5"), a percentage ("20%") or a growing count ("+5").'
+        )
     number = int(value.strip("+%"))
     if number < 1 or (value.endswith("%") and number > 100):
         raise serializers.ValidationError("Batch size must be at least 1 (and at most 100%).")
@@ -84,28 +85,50 @@ class StepSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(required=False)
     name = StrictCharField(max_length=200)
     script = VisiblePrimaryKeyField(ScriptTemplate, allow_null=True, required=False)
-    script_content = StrictCharField(required=False, allow_blank=True, trim_whitespace=False,
-                                     max_length=1024 * 1024)
+    script_content = StrictCharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=1024 * 1024
+    )
     parameters = StoredJSONField(required=False)
     target_hosts = VisiblePrimaryKeyField(Host, many=True, required=False)
     target_groups = VisiblePrimaryKeyField(HostGroup, many=True, required=False)
     account = VisiblePrimaryKeyField(Account, allow_null=True, required=False)
     timeout = serializers.IntegerField(min_value=0, max_value=86400, required=False)
-    batch_size = serializers.CharField(required=False, allow_blank=True, max_length=16,
-                                       validators=[validate_batch_size])
-    batch_failure_policy = serializers.ChoiceField(choices=FailurePolicy.choices,
-                                                   required=False)
-    source_files = serializers.ListField(child=serializers.UUIDField(format="hex_verbose"),
-                                         required=False, max_length=100)
+    batch_size = serializers.CharField(
+        required=False, allow_blank=True, max_length=16, validators=[validate_batch_size]
+    )
+    batch_failure_policy = serializers.ChoiceField(choices=FailurePolicy.choices, required=False)
+    source_files = serializers.ListField(
+        child=serializers.UUIDField(format="hex_verbose"), required=False, max_length=100
+    )
 
     class Meta:
         model = JobStep
-        fields = ["id", "order", "name", "step_type", "script", "script_version",
-                  "script_type", "script_content", "parameters", "use_template_targets",
-                  "target_hosts", "target_groups", "account", "timeout", "ignore_errors",
-                  "batch_size", "batch_failure_policy", "source_files", "destination",
-                  "fetch_path", "playbook_file", "playbook_url", "playbook_ref",
-                  "playbook_path"]
+        fields = [
+            "id",
+            "order",
+            "name",
+            "step_type",
+            "script",
+            "script_version",
+            "script_type",
+            "script_content",
+            "parameters",
+            "use_template_targets",
+            "target_hosts",
+            "target_groups",
+            "account",
+            "timeout",
+            "ignore_errors",
+            "batch_size",
+            "batch_failure_policy",
+            "source_files",
+            "destination",
+            "fetch_path",
+            "playbook_file",
+            "playbook_url",
+            "playbook_ref",
+            "playbook_path",
+        ]
         extra_kwargs = {"order": {"required": False}}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -122,9 +145,11 @@ class StepSerializer(serializers.ModelSerializer):
         else:
             self._require_absolute(attrs, "fetch_path")
         if not attrs.get("use_template_targets", True) and not (
-                attrs.get("target_hosts") or attrs.get("target_groups")):
+            attrs.get("target_hosts") or attrs.get("target_groups")
+        ):
             raise serializers.ValidationError(
-                {"target_hosts": ["Choose target hosts or groups, or use the template's."]})
+                {"target_hosts": ["Choose target hosts or groups, or use the template's."]}
+            )
         return attrs
 
     def _validate_playbook_step(self, attrs: dict[str, Any]) -> None:
@@ -132,18 +157,22 @@ class StepSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is None or not request.user.is_staff:
             raise serializers.ValidationError(
-                {"step_type": ["Only administrators may add playbook steps."]})
+                {"step_type": ["Only administrators may add playbook steps."]}
+            )
         file_id, url = attrs.get("playbook_file"), attrs.get("playbook_url", "").strip()
         if bool(file_id) == bool(url):
             raise serializers.ValidationError(
-                {"playbook_file": ["Give an uploaded playbook or a git URL (one of them)."]})
+                {"playbook_file": ["Give an uploaded playbook or a git URL (one of them)."]}
+            )
         if url and not re.match(r"^(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:", url):
             raise serializers.ValidationError(
-                {"playbook_url": ["Use an https://, ssh://, git:// or file:// git URL."]})
+                {"playbook_url": ["Use an https://, ssh://, git:// or file:// git URL."]}
+            )
         path = attrs.get("playbook_path", "")
         if path.startswith("/") or ".." in path.split("/"):
             raise serializers.ValidationError(
-                {"playbook_path": ["Give a path relative to the repository."]})
+                {"playbook_path": ["Give a path relative to the repository."]}
+            )
         if file_id:
             stored = StoredFile.objects.filter(pk=file_id).first()
             if stored is None:
@@ -167,16 +196,21 @@ class StepSerializer(serializers.ModelSerializer):
         script = attrs.get("script")
         if script is None and not attrs.get("script_content", "").strip():
             raise serializers.ValidationError(
-                {"script": ["Choose a library script or write inline content."]})
+                {"script": ["Choose a library script or write inline content."]}
+            )
         if script is not None:
             number = attrs.get("script_version")
             if number is not None and not script.versions.filter(number=number).exists():
                 raise serializers.ValidationError(
-                    {"script_version": [f"Script has no version {number}."]})
+                    {"script_version": [f"Script has no version {number}."]}
+                )
             attrs["script_type"] = script.script_type
-        plain, secret = split_step_parameters(script, attrs.get("script_version"),
-                                              attrs.get("parameters", {}),
-                                              self._existing_step(attrs))
+        plain, secret = split_step_parameters(
+            script,
+            attrs.get("script_version"),
+            attrs.get("parameters", {}),
+            self._existing_step(attrs),
+        )
         attrs["parameters"], attrs["secret_parameters"] = plain, secret
 
     def _existing_step(self, attrs: dict[str, Any]) -> JobStep | None:
@@ -191,24 +225,34 @@ class StepSerializer(serializers.ModelSerializer):
 
     def _validate_files(self, attrs: dict[str, Any]) -> None:
         ids = [str(f) for f in attrs.get("source_files", [])]
-        known = {str(pk) for pk in StoredFile.objects.filter(pk__in=ids)
-                 .values_list("pk", flat=True)}
+        known = {
+            str(pk) for pk in StoredFile.objects.filter(pk__in=ids).values_list("pk", flat=True)
+        }
         if missing := [i for i in ids if i not in known]:
             raise serializers.ValidationError(
-                {"source_files": [f"Unknown file id(s): {missing[:5]}. Upload them first."]})
+                {"source_files": [f"Unknown file id(s): {missing[:5]}. Upload them first."]}
+            )
         attrs["source_files"] = ids
 
     def to_representation(self, instance: JobStep) -> dict[str, Any]:
         data = super().to_representation(instance)
-        data["parameters"] = {**instance.parameters,
-                              **dict.fromkeys(instance.secret_parameter_values, MASK)}
+        data["parameters"] = {
+            **instance.parameters,
+            **dict.fromkeys(instance.secret_parameter_values, MASK),
+        }
         data["source_files"] = [str(f) for f in instance.source_files]
         return data
 
 
 class JobTemplateSerializer(serializers.ModelSerializer):
-    name = StrictCharField(max_length=200, validators=[UniqueValidator(
-        JobTemplate.objects.all(), message="A job template with this name exists.")])
+    name = StrictCharField(
+        max_length=200,
+        validators=[
+            UniqueValidator(
+                JobTemplate.objects.all(), message="A job template with this name exists."
+            )
+        ],
+    )
     description = DescriptionField()
     target_hosts = VisiblePrimaryKeyField(Host, many=True, required=False)
     target_groups = VisiblePrimaryKeyField(HostGroup, many=True, required=False)
@@ -220,9 +264,21 @@ class JobTemplateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = JobTemplate
-        fields = ["id", "name", "description", "target_hosts", "target_groups", "account",
-                  "variables", "steps", "version", "plan_count", "created_at", "updated_at",
-                  "perms"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "target_hosts",
+            "target_groups",
+            "account",
+            "variables",
+            "steps",
+            "version",
+            "plan_count",
+            "created_at",
+            "updated_at",
+            "perms",
+        ]
         read_only_fields = ["id", "version", "created_at", "updated_at"]
 
     def validate_variables(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -246,8 +302,7 @@ class PlanStepSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PlanStep
-        fields = ["step", "step_name", "order", "override_targets", "target_hosts",
-                  "target_groups"]
+        fields = ["step", "step_name", "order", "override_targets", "target_hosts", "target_groups"]
         read_only_fields = ["step_name", "order"]
 
 
@@ -264,17 +319,32 @@ class ExecutionPlanSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ExecutionPlan
-        fields = ["id", "template", "template_name", "name", "description", "steps",
-                  "variable_values", "needs_sync", "synced_version", "template_version",
-                  "created_at", "updated_at", "perms"]
+        fields = [
+            "id",
+            "template",
+            "template_name",
+            "name",
+            "description",
+            "steps",
+            "variable_values",
+            "needs_sync",
+            "synced_version",
+            "template_version",
+            "created_at",
+            "updated_at",
+            "perms",
+        ]
         read_only_fields = ["id", "synced_version", "created_at", "updated_at"]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         template = attrs.get("template") or getattr(self.instance, "template", None)
         if template is None:  # unreachable: required on create, and an update has the instance's
             raise serializers.ValidationError({"template": ["This field is required."]})
-        if self.instance is not None and "template" in attrs and \
-                attrs["template"] != self.instance.template:
+        if (
+            self.instance is not None
+            and "template" in attrs
+            and attrs["template"] != self.instance.template
+        ):
             raise serializers.ValidationError({"template": ["A plan cannot change template."]})
         steps = attrs.get("steps")
         if steps is not None:
@@ -283,14 +353,17 @@ class ExecutionPlanSerializer(serializers.ModelSerializer):
                 step = item["step"]
                 if step is None or step.template_id != template.pk:
                     raise serializers.ValidationError(
-                        {"steps": [f"steps[{index}] is not a step of this template."]})
+                        {"steps": [f"steps[{index}] is not a step of this template."]}
+                    )
                 if step.pk in seen:
                     raise serializers.ValidationError(
-                        {"steps": [f"steps[{index}] selects step {step.pk} twice."]})
+                        {"steps": [f"steps[{index}] selects step {step.pk} twice."]}
+                    )
                 seen.add(step.pk)
         if "variable_values" in attrs:
             attrs["variable_values"], attrs["secret_values"] = self._split_values(
-                template, attrs["variable_values"])
+                template, attrs["variable_values"]
+            )
         return attrs
 
     def _split_values(self, template: JobTemplate, values: Any) -> tuple[dict, str]:
@@ -299,7 +372,8 @@ class ExecutionPlanSerializer(serializers.ModelSerializer):
         declared = {v.name: v for v in template.variables.all()}
         if unknown := set(values) - set(declared):
             raise serializers.ValidationError(
-                {"variable_values": [f"Unknown variable(s): {sorted(unknown)}."]})
+                {"variable_values": [f"Unknown variable(s): {sorted(unknown)}."]}
+            )
         old_secret = self.instance.secret_value_map if self.instance else {}
         plain, secret = {}, {}
         for name, value in values.items():
@@ -308,16 +382,17 @@ class ExecutionPlanSerializer(serializers.ModelSerializer):
                 if value == MASK and name in old_secret:
                     secret[name] = old_secret[name]
                 elif value not in (None, ""):
-                    secret[name] = _check_variable_value(var.var_type, value,
-                                                         "variable_values")
+                    secret[name] = _check_variable_value(var.var_type, value, "variable_values")
             elif value is not None:
                 plain[name] = _check_variable_value(var.var_type, value, "variable_values")
         return plain, json.dumps(secret) if secret else ""
 
     def to_representation(self, instance: ExecutionPlan) -> dict[str, Any]:
         data = super().to_representation(instance)
-        data["variable_values"] = {**instance.variable_values,
-                                   **dict.fromkeys(instance.secret_value_map, MASK)}
+        data["variable_values"] = {
+            **instance.variable_values,
+            **dict.fromkeys(instance.secret_value_map, MASK),
+        }
         return data
 
 
@@ -328,5 +403,3 @@ class LaunchSerializer(serializers.Serializer):
 
 class UploadSerializer(serializers.Serializer):
     file = serializers.FileField(max_length=255)
-
-

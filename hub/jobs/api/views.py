@@ -25,8 +25,13 @@ class JobTemplateViewSet(HubModelViewSet[JobTemplate]):
     serializer_class = JobTemplateSerializer
     search_fields = ["name", "description"]
     ordering_fields = ["name", "created_at", "updated_at"]
-    list_prefetch_related = ("target_hosts", "target_groups", "variables", "steps__target_hosts",
-                             "steps__target_groups")
+    list_prefetch_related = (
+        "target_hosts",
+        "target_groups",
+        "variables",
+        "steps__target_hosts",
+        "steps__target_groups",
+    )
     lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet:
@@ -40,8 +45,9 @@ class JobTemplateViewSet(HubModelViewSet[JobTemplate]):
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         template = self.get_object()
-        data = self.get_serializer(template, data=request.data,
-                                   partial=kwargs.get("partial", False))
+        data = self.get_serializer(
+            template, data=request.data, partial=kwargs.get("partial", False)
+        )
         data.is_valid(raise_exception=True)
         services.save_template(actor=request.user, data=data.validated_data, template=template)
         return Response(self._out(template))
@@ -106,5 +112,12 @@ class StoredFileViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
         data = UploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         stored = services.store_file(actor=request.user, upload=data.validated_data["file"])
-        return Response({"id": str(stored.id), "name": stored.name, "size": stored.size,
-                         "sha256": stored.sha256}, status=201)
+        return Response(
+            {
+                "id": str(stored.id),
+                "name": stored.name,
+                "size": stored.size,
+                "sha256": stored.sha256,
+            },
+            status=201,
+        )

@@ -65,8 +65,12 @@ def _plain_dict(value: Any) -> None:
 class ScheduleSerializer(serializers.ModelSerializer):
     """A schedule in and out; secret variables/parameters read back as the mask."""
 
-    name = StrictCharField(max_length=200, validators=[UniqueValidator(
-        Schedule.objects.all(), message="A schedule with this name exists.")])
+    name = StrictCharField(
+        max_length=200,
+        validators=[
+            UniqueValidator(Schedule.objects.all(), message="A schedule with this name exists.")
+        ],
+    )
     description = DescriptionField()
     cron_expression = StrictCharField(max_length=120)
     timezone = StrictCharField(max_length=64, default="UTC")
@@ -77,33 +81,61 @@ class ScheduleSerializer(serializers.ModelSerializer):
     script = VisiblePrimaryKeyField(ScriptTemplate, required=False, allow_null=True)
     script_name = serializers.CharField(source="script.name", read_only=True, default=None)
     script_version = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    script_content = StrictCharField(required=False, allow_blank=True, trim_whitespace=False,
-                                     max_length=1024 * 1024)
+    script_content = StrictCharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=1024 * 1024
+    )
     parameters = StoredJSONField(required=False, validators=[_plain_dict])
     target_hosts = VisiblePrimaryKeyField(Host, many=True, required=False)
     target_groups = VisiblePrimaryKeyField(HostGroup, many=True, required=False)
     account = VisiblePrimaryKeyField(Account, required=False, allow_null=True)
-    timeout = serializers.IntegerField(min_value=1, max_value=86400, required=False,
-                                       allow_null=True)
-    concurrency = serializers.IntegerField(min_value=1, max_value=500, required=False,
-                                           allow_null=True)
+    timeout = serializers.IntegerField(
+        min_value=1, max_value=86400, required=False, allow_null=True
+    )
+    concurrency = serializers.IntegerField(
+        min_value=1, max_value=500, required=False, allow_null=True
+    )
     retry_count = serializers.IntegerField(min_value=0, max_value=10, required=False)
-    retry_delay_seconds = serializers.IntegerField(min_value=1, max_value=86400,
-                                                   required=False)
+    retry_delay_seconds = serializers.IntegerField(min_value=1, max_value=86400, required=False)
     cron_description = serializers.SerializerMethodField()
     next_runs = serializers.SerializerMethodField()
-    created_by = serializers.CharField(source="created_by.username", read_only=True,
-                                       default=None)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
     perms = PermsField()
 
     class Meta:
         model = Schedule
-        fields = ["id", "name", "description", "cron_expression", "timezone", "enabled",
-                  "target_kind", "plan", "plan_name", "variables", "script", "script_name",
-                  "script_version", "script_content", "script_type", "parameters",
-                  "target_hosts", "target_groups", "account", "timeout", "concurrency",
-                  "retry_count", "retry_delay_seconds", "overlap_policy", "cron_description",
-                  "next_runs", "last_run_at", "created_by", "created_at", "updated_at", "perms"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "cron_expression",
+            "timezone",
+            "enabled",
+            "target_kind",
+            "plan",
+            "plan_name",
+            "variables",
+            "script",
+            "script_name",
+            "script_version",
+            "script_content",
+            "script_type",
+            "parameters",
+            "target_hosts",
+            "target_groups",
+            "account",
+            "timeout",
+            "concurrency",
+            "retry_count",
+            "retry_delay_seconds",
+            "overlap_policy",
+            "cron_description",
+            "next_runs",
+            "last_run_at",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "perms",
+        ]
         read_only_fields = ["last_run_at", "created_at", "updated_at"]
 
     def validate_cron_expression(self, value: str) -> str:
@@ -135,7 +167,8 @@ class ScheduleSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         kind = self._merged(attrs, "target_kind") or (
-            TargetKind.PLAN if attrs.get("plan") else TargetKind.SCRIPT)
+            TargetKind.PLAN if attrs.get("plan") else TargetKind.SCRIPT
+        )
         if self.instance is None or kind != self.instance.target_kind:
             attrs["target_kind"] = kind
         if kind == TargetKind.PLAN:
@@ -144,8 +177,9 @@ class ScheduleSerializer(serializers.ModelSerializer):
             self._validate_script(attrs)
         if self.instance is None:
             attrs.setdefault("retry_count", get_setting("schedules.default_retry_count"))
-            attrs.setdefault("retry_delay_seconds",
-                             get_setting("schedules.default_retry_delay_seconds"))
+            attrs.setdefault(
+                "retry_delay_seconds", get_setting("schedules.default_retry_delay_seconds")
+            )
         return attrs
 
     def _validate_plan(self, attrs: dict[str, Any]) -> None:
@@ -155,24 +189,29 @@ class ScheduleSerializer(serializers.ModelSerializer):
         declared = set(plan.template.variables.values_list("name", flat=True))
         if unknown := set(attrs.get("variables") or {}) - declared:
             raise serializers.ValidationError(
-                {"variables": [f"Unknown variable(s) of the plan: {sorted(unknown)}."]})
+                {"variables": [f"Unknown variable(s) of the plan: {sorted(unknown)}."]}
+            )
 
     def _validate_script(self, attrs: dict[str, Any]) -> None:
         script = self._merged(attrs, "script")
         content = self._merged(attrs, "script_content", "") or ""
         if bool(script) == bool(content.strip()):
             raise serializers.ValidationError(
-                {"script_content": ["Give script_content or script (one of them)."]})
+                {"script_content": ["Give script_content or script (one of them)."]}
+            )
         if script is not None:
             number = self._merged(attrs, "script_version")
             if number and not script.versions.filter(number=number).exists():
                 raise serializers.ValidationError(
-                    {"script_version": [f"Script {script.name!r} has no version {number}."]})
+                    {"script_version": [f"Script {script.name!r} has no version {number}."]}
+                )
             attrs["script_content"] = ""
         if not self._merged(attrs, "target_hosts", []) and not self._merged(
-                attrs, "target_groups", []):
+            attrs, "target_groups", []
+        ):
             raise serializers.ValidationError(
-                {"target_hosts": ["Choose at least one target host or group."]})
+                {"target_hosts": ["Choose at least one target host or group."]}
+            )
 
 
 class RunExecutionSerializer(serializers.Serializer):
@@ -185,16 +224,30 @@ class RunExecutionSerializer(serializers.Serializer):
 
 class ScheduleRunSerializer(serializers.ModelSerializer):
     execution = RunExecutionSerializer(read_only=True, allow_null=True)
-    execution_status = serializers.CharField(source="execution.status", read_only=True,
-                                             default=None)
-    triggered_by = serializers.CharField(source="triggered_by.username", read_only=True,
-                                         default=None)
+    execution_status = serializers.CharField(
+        source="execution.status", read_only=True, default=None
+    )
+    triggered_by = serializers.CharField(
+        source="triggered_by.username", read_only=True, default=None
+    )
 
     class Meta:
         model = ScheduleRun
-        fields = ["id", "schedule", "trigger", "attempt", "retry_of", "status", "scheduled_for",
-                  "message", "execution", "execution_status", "triggered_by", "created_at",
-                  "finished_at"]
+        fields = [
+            "id",
+            "schedule",
+            "trigger",
+            "attempt",
+            "retry_of",
+            "status",
+            "scheduled_for",
+            "message",
+            "execution",
+            "execution_status",
+            "triggered_by",
+            "created_at",
+            "finished_at",
+        ]
         read_only_fields = fields
 
 
@@ -208,20 +261,37 @@ class NotificationRuleSerializer(serializers.ModelSerializer):
     name = StrictCharField(max_length=200)
     schedule = VisiblePrimaryKeyField(Schedule, required=False, allow_null=True)
     plan = VisiblePrimaryKeyField(ExecutionPlan, required=False, allow_null=True)
-    webhook_url = serializers.URLField(max_length=1000, required=False, allow_blank=True,
-                                       validators=[URLValidator(schemes=["http", "https"])])
-    webhook_secret = StrictCharField(write_only=True, required=False, allow_blank=True,
-                                     max_length=1024, trim_whitespace=False)
+    webhook_url = serializers.URLField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        validators=[URLValidator(schemes=["http", "https"])],
+    )
+    webhook_secret = StrictCharField(
+        write_only=True, required=False, allow_blank=True, max_length=1024, trim_whitespace=False
+    )
     has_webhook_secret = serializers.SerializerMethodField()
-    email_to = serializers.ListField(child=serializers.EmailField(), required=False,
-                                     max_length=50)
+    email_to = serializers.ListField(child=serializers.EmailField(), required=False, max_length=50)
     perms = PermsField()
 
     class Meta:
         model = NotificationRule
-        fields = ["id", "name", "schedule", "plan", "notify_on", "channel", "webhook_url",
-                  "webhook_secret", "has_webhook_secret", "email_to", "enabled", "created_at",
-                  "updated_at", "perms"]
+        fields = [
+            "id",
+            "name",
+            "schedule",
+            "plan",
+            "notify_on",
+            "channel",
+            "webhook_url",
+            "webhook_secret",
+            "has_webhook_secret",
+            "email_to",
+            "enabled",
+            "created_at",
+            "updated_at",
+            "perms",
+        ]
         read_only_fields = ["created_at", "updated_at"]
 
     def get_has_webhook_secret(self, obj: NotificationRule) -> bool:
@@ -240,8 +310,9 @@ class NotificationRuleSerializer(serializers.ModelSerializer):
         target = schedule or plan
         if request is not None and not user_can(request.user, target, "change"):
             field = "schedule" if schedule else "plan"
-            raise serializers.ValidationError({field: ["You may not change this " + field
-                                                       + "'s notifications."]})
+            raise serializers.ValidationError(
+                {field: ["You may not change this " + field + "'s notifications."]}
+            )
         channel = self._merged(attrs, "channel")
         if channel == Channel.WEBHOOK and not self._merged(attrs, "webhook_url"):
             raise serializers.ValidationError({"webhook_url": ["Give the webhook URL."]})
@@ -259,6 +330,17 @@ class NotificationRuleSerializer(serializers.ModelSerializer):
 class NotificationDeliverySerializer(serializers.ModelSerializer):
     class Meta:
         model = NotificationDelivery
-        fields = ["id", "rule", "execution", "schedule_run", "event", "is_test", "status",
-                  "response_code", "error", "duration_ms", "created_at"]
+        fields = [
+            "id",
+            "rule",
+            "execution",
+            "schedule_run",
+            "event",
+            "is_test",
+            "status",
+            "response_code",
+            "error",
+            "duration_ms",
+            "created_at",
+        ]
         read_only_fields = fields

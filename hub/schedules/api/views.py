@@ -42,11 +42,13 @@ class ScheduleViewSet(HubModelViewSet):
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()
-        data = self.get_serializer(instance, data=request.data,
-                                   partial=kwargs.get("partial", False))
+        data = self.get_serializer(
+            instance, data=request.data, partial=kwargs.get("partial", False)
+        )
         data.is_valid(raise_exception=True)
-        schedule = services.update_schedule(actor=request.user, schedule=instance,
-                                            data=data.validated_data)
+        schedule = services.update_schedule(
+            actor=request.user, schedule=instance, data=data.validated_data
+        )
         return Response(self._out(schedule))
 
     def perform_destroy(self, instance: Any) -> None:
@@ -61,9 +63,13 @@ class ScheduleViewSet(HubModelViewSet):
         data = CronPreviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        return Response(services.preview_cron(expression=values["cron_expression"],
-                                              timezone_name=values["timezone"],
-                                              count=values["count"]))
+        return Response(
+            services.preview_cron(
+                expression=values["cron_expression"],
+                timezone_name=values["timezone"],
+                count=values["count"],
+            )
+        )
 
     @extend_schema(request=None, responses={201: ScheduleRunSerializer})
     @action(detail=True, methods=["post"], required_action="execute")
@@ -76,15 +82,17 @@ class ScheduleViewSet(HubModelViewSet):
     def enable(self, request: Request, pk: str) -> Response:
         data = EnabledSerializer(data=request.data or {"enabled": True})
         data.is_valid(raise_exception=True)
-        schedule = services.set_schedule_enabled(actor=request.user, schedule=self.get_object(),
-                                                 enabled=data.validated_data["enabled"])
+        schedule = services.set_schedule_enabled(
+            actor=request.user, schedule=self.get_object(), enabled=data.validated_data["enabled"]
+        )
         return Response(self._out(schedule))
 
     @extend_schema(request=None, responses=ScheduleSerializer)
     @action(detail=True, methods=["post"], required_action="change")
     def disable(self, request: Request, pk: str) -> Response:
-        schedule = services.set_schedule_enabled(actor=request.user, schedule=self.get_object(),
-                                                 enabled=False)
+        schedule = services.set_schedule_enabled(
+            actor=request.user, schedule=self.get_object(), enabled=False
+        )
         return Response(self._out(schedule))
 
     @extend_schema(responses=ScheduleRunSerializer(many=True))
@@ -109,8 +117,7 @@ class NotificationRuleViewSet(HubModelViewSet):
     @extend_schema(request=None, responses={201: NotificationDeliverySerializer})
     @action(detail=True, methods=["post"], required_action="execute")
     def test(self, request: Request, pk: str) -> Response:
-        delivery = notifications.send_test_notification(actor=request.user,
-                                                        rule=self.get_object())
+        delivery = notifications.send_test_notification(actor=request.user, rule=self.get_object())
         return Response(NotificationDeliverySerializer(delivery).data, status=201)
 
     @extend_schema(responses=NotificationDeliverySerializer(many=True))

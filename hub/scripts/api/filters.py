@@ -11,8 +11,9 @@ class ScriptFilter(django_filters.FilterSet):
     script_type = django_filters.ChoiceFilter(choices=ScriptType.choices)
     category = django_filters.CharFilter()
     tag = django_filters.CharFilter(method="filter_tag")
-    content = django_filters.CharFilter(method="filter_content",
-                                        help_text="Text in the current version's content.")
+    content = django_filters.CharFilter(
+        method="filter_content", help_text="Text in the current version's content."
+    )
 
     class Meta:
         model = ScriptTemplate

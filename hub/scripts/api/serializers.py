@@ -21,8 +21,12 @@ MAX_SCRIPT_BYTES = 1024 * 1024
 
 
 class ScriptTemplateSerializer(serializers.ModelSerializer):
-    name = StrictCharField(max_length=200, validators=[UniqueValidator(
-        ScriptTemplate.objects.all(), message="A script with this name exists.")])
+    name = StrictCharField(
+        max_length=200,
+        validators=[
+            UniqueValidator(ScriptTemplate.objects.all(), message="A script with this name exists.")
+        ],
+    )
     category = StrictCharField(max_length=100, required=False, allow_blank=True)
     description = DescriptionField()
     script_type = serializers.ChoiceField(choices=ScriptType.choices, required=False)
@@ -30,18 +34,34 @@ class ScriptTemplateSerializer(serializers.ModelSerializer):
     content = StrictCharField(max_length=MAX_SCRIPT_BYTES, trim_whitespace=False)
     parameters = StoredJSONField(required=False)
     comment = StrictCharField(max_length=255, required=False, allow_blank=True, write_only=True)
-    current_version = serializers.IntegerField(source="current_version.number", read_only=True,
-                                               default=None)
+    current_version = serializers.IntegerField(
+        source="current_version.number", read_only=True, default=None
+    )
     version_count = serializers.IntegerField(read_only=True, default=0)
-    created_by_name = serializers.CharField(source="created_by.username", read_only=True,
-                                            default=None)
+    created_by_name = serializers.CharField(
+        source="created_by.username", read_only=True, default=None
+    )
     perms = PermsField()
 
     class Meta:
         model = ScriptTemplate
-        fields = ["id", "name", "script_type", "category", "tags", "description", "content",
-                  "parameters", "comment", "current_version", "version_count",
-                  "created_by_name", "created_at", "updated_at", "perms"]
+        fields = [
+            "id",
+            "name",
+            "script_type",
+            "category",
+            "tags",
+            "description",
+            "content",
+            "parameters",
+            "comment",
+            "current_version",
+            "version_count",
+            "created_by_name",
+            "created_at",
+            "updated_at",
+            "perms",
+        ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def validate_content(self, value: str) -> str:
@@ -76,13 +96,22 @@ class ScriptListSerializer(ScriptTemplateSerializer):
 
 
 class ScriptVersionSerializer(serializers.ModelSerializer):
-    created_by_name = serializers.CharField(source="created_by.username", read_only=True,
-                                            default=None)
+    created_by_name = serializers.CharField(
+        source="created_by.username", read_only=True, default=None
+    )
 
     class Meta:
         model = ScriptVersion
-        fields = ["id", "number", "content", "parameters", "comment", "status",
-                  "created_by_name", "created_at"]
+        fields = [
+            "id",
+            "number",
+            "content",
+            "parameters",
+            "comment",
+            "status",
+            "created_by_name",
+            "created_at",
+        ]
 
     def to_representation(self, instance: ScriptVersion) -> dict[str, Any]:
         data = super().to_representation(instance)
@@ -113,13 +142,13 @@ class CheckSerializer(serializers.Serializer):
 
 
 class DangerousRuleSerializer(serializers.ModelSerializer):
-    script_types = serializers.ListField(child=serializers.ChoiceField(ScriptType.choices),
-                                         required=False)
+    script_types = serializers.ListField(
+        child=serializers.ChoiceField(ScriptType.choices), required=False
+    )
 
     class Meta:
         model = DangerousCommandRule
-        fields = ["id", "pattern", "script_types", "action", "description", "enabled",
-                  "created_at"]
+        fields = ["id", "pattern", "script_types", "action", "description", "enabled", "created_at"]
         read_only_fields = ["id", "created_at"]
 
     def validate_pattern(self, value: str) -> str:

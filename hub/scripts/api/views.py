@@ -53,8 +53,9 @@ class ScriptTemplateViewSet(HubModelViewSet[ScriptTemplate]):
         script = self.get_object()
         data = self.get_serializer(script, data=request.data, partial=kwargs.get("partial", False))
         data.is_valid(raise_exception=True)
-        script, warnings = services.update_script(actor=request.user, script=script,
-                                                  data=data.validated_data)
+        script, warnings = services.update_script(
+            actor=request.user, script=script, data=data.validated_data
+        )
         return Response(self._out(script, warnings))
 
     def perform_destroy(self, instance: ScriptTemplate) -> None:
@@ -62,8 +63,10 @@ class ScriptTemplateViewSet(HubModelViewSet[ScriptTemplate]):
 
     def _out(self, script: ScriptTemplate, warnings: list) -> dict[str, Any]:
         script = self.get_queryset().get(pk=script.pk)
-        return {**ScriptTemplateSerializer(script, context=self.get_serializer_context()).data,
-                "warnings": warnings}
+        return {
+            **ScriptTemplateSerializer(script, context=self.get_serializer_context()).data,
+            "warnings": warnings,
+        }
 
     @extend_schema(responses=ScriptVersionSerializer(many=True))
     @action(detail=True, methods=["get"], url_path="versions")
@@ -79,13 +82,18 @@ class ScriptTemplateViewSet(HubModelViewSet[ScriptTemplate]):
         return Response(ScriptVersionSerializer(services.get_version(script, int(number))).data)
 
     @extend_schema(request=VersionStatusSerializer, responses=ScriptVersionSerializer)
-    @action(detail=True, methods=["post"], url_path=r"versions/(?P<number>\d+)/status",
-            required_action="change")
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"versions/(?P<number>\d+)/status",
+        required_action="change",
+    )
     def version_status(self, request: Request, pk: str, number: str) -> Response:
         data = VersionStatusSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        version = services.set_version_status(actor=request.user, script=self.get_object(),
-                                              number=int(number), **data.validated_data)
+        version = services.set_version_status(
+            actor=request.user, script=self.get_object(), number=int(number), **data.validated_data
+        )
         return Response(ScriptVersionSerializer(version).data)
 
     @extend_schema(parameters=[DiffQuerySerializer])
@@ -93,17 +101,22 @@ class ScriptTemplateViewSet(HubModelViewSet[ScriptTemplate]):
     def diff(self, request: Request, pk: str) -> Response:
         query = DiffQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response(services.diff_versions(self.get_object(),
-                                               query.validated_data["from_version"],
-                                               query.validated_data["to_version"]))
+        return Response(
+            services.diff_versions(
+                self.get_object(),
+                query.validated_data["from_version"],
+                query.validated_data["to_version"],
+            )
+        )
 
     @extend_schema(request=RollbackSerializer, responses=ScriptVersionSerializer)
     @action(detail=True, methods=["post"], required_action="change")
     def rollback(self, request: Request, pk: str) -> Response:
         data = RollbackSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        version = services.rollback_script(actor=request.user, script=self.get_object(),
-                                           number=data.validated_data["version"])
+        version = services.rollback_script(
+            actor=request.user, script=self.get_object(), number=data.validated_data["version"]
+        )
         return Response(ScriptVersionSerializer(version).data, status=201)
 
     @extend_schema(request=CheckSerializer)
@@ -112,8 +125,12 @@ class ScriptTemplateViewSet(HubModelViewSet[ScriptTemplate]):
         data = CheckSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         matches = check_script(data.validated_data["content"], data.validated_data["script_type"])
-        return Response({"matches": [m.__dict__ for m in matches],
-                         "blocked": any(m.action == "block" for m in matches)})
+        return Response(
+            {
+                "matches": [m.__dict__ for m in matches],
+                "blocked": any(m.action == "block" for m in matches),
+            }
+        )
 
 
 class DangerousRuleViewSet(viewsets.ModelViewSet):

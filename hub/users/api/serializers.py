@@ -28,15 +28,29 @@ class LogoutSerializer(serializers.Serializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
-    password = StrictCharField(write_only=True, required=False, trim_whitespace=False,
-                               max_length=256)
-    groups = serializers.PrimaryKeyRelatedField(many=True, queryset=Group.objects.all(),
-                                                required=False)
+    password = StrictCharField(
+        write_only=True, required=False, trim_whitespace=False, max_length=256
+    )
+    groups = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Group.objects.all(), required=False
+    )
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "first_name", "last_name", "is_active",
-                  "is_staff", "is_superuser", "groups", "last_login", "date_joined", "password"]
+        fields = [
+            "id",
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "groups",
+            "last_login",
+            "date_joined",
+            "password",
+        ]
         read_only_fields = ["id", "last_login", "date_joined"]
 
     def validate_password(self, value: str) -> str:
@@ -69,8 +83,17 @@ class MeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "first_name", "last_name", "is_staff",
-                  "is_superuser", "permissions", "last_login"]
+        fields = [
+            "id",
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "is_staff",
+            "is_superuser",
+            "permissions",
+            "last_login",
+        ]
 
     def get_permissions(self, user: Any) -> list[str]:
         return sorted(user.get_all_permissions())
@@ -89,12 +112,15 @@ class GrantSerializer(serializers.Serializer):
     group_id = serializers.IntegerField(min_value=1, required=False)
     actions = serializers.ListField(
         child=serializers.ChoiceField(choices=["view", "change", "delete", "execute"]),
-        min_length=1, max_length=4)
+        min_length=1,
+        max_length=4,
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if bool(attrs.get("user_id")) == bool(attrs.get("group_id")):
             raise serializers.ValidationError(
-                {"user_id": ["Give exactly one of user_id or group_id."]})
+                {"user_id": ["Give exactly one of user_id or group_id."]}
+            )
         return attrs
 
 

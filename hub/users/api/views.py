@@ -47,8 +47,7 @@ class LoginView(APIView):
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user, tokens = services.login_user(request=request._request, **data.validated_data)
-        session_login(request._request, user,
-                      backend="django.contrib.auth.backends.ModelBackend")
+        session_login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
         return Response({**tokens, "user": MeSerializer(user).data})
 
 
@@ -156,5 +155,6 @@ class PermissionViewSet(viewsets.ViewSet):
         data = GrantSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         holders = permission_services.change_object_permissions(
-            actor=request.user, granting=granting, **data.validated_data)
+            actor=request.user, granting=granting, **data.validated_data
+        )
         return Response(holders, status=status.HTTP_200_OK)

@@ -86,9 +86,14 @@ class CallbackModule(CallbackBase):
             return
         if self._events.request_pause():
             host = getattr(getattr(result, "_host", None), "name", "")
-            self._events.publish(kind="log", step=self._step, host=host, ts=now(),
-                                 text=f"{host} failed: pausing before the next batch "
-                                 "(failure policy: pause). Resume to go on, stop to end.")
+            self._events.publish(
+                kind="log",
+                step=self._step,
+                host=host,
+                ts=now(),
+                text=f"{host} failed: pausing before the next batch "
+                "(failure policy: pause). Resume to go on, stop to end.",
+            )
 
     def v2_playbook_on_task_start(self, task: t.Any, is_conditional: bool) -> None:
         self._wait_while_paused()

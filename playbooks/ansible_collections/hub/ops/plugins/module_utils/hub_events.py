@@ -124,7 +124,6 @@ class HubEvents:
             value = value.decode("utf-8", "replace")
         return value.strip().lower()
 
-
     def request_pause(self) -> bool:
         """Sets the control key to ``pause`` unless a pause or stop is already asked for."""
         if not self.control_key:
@@ -132,8 +131,7 @@ class HubEvents:
         try:
             client = _redis_client(self.redis_url)
             current = client.get(self.control_key)
-            if current and current.decode("utf-8", "replace").strip().lower() in ("pause",
-                                                                                   "stop"):
+            if current and current.decode("utf-8", "replace").strip().lower() in ("pause", "stop"):
                 return False
             client.set(self.control_key, "pause")
             return True
