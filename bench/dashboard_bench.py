@@ -51,32 +51,57 @@ def seed(days: int) -> None:
 
     rng = random.Random(7)  # noqa: S311 - reproducible fake data
     now = timezone.now()
-    get_user_model().objects.get_or_create(username="bench-admin", defaults={
-        "is_superuser": True, "is_staff": True})
-    Host.objects.bulk_create([Host(name=f"bench-{i}", ip_address=f"10.0.{i // 250}.{i % 250}",
-                                   status=rng.choice(["reachable", "unreachable", "unknown"]))
-                              for i in range(1000)], batch_size=1000)
+    get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_superuser": True, "is_staff": True}
+    )
+    Host.objects.bulk_create(
+        [
+            Host(
+                name=f"bench-{i}",
+                ip_address=f"10.0.{i // 250}.{i % 250}",
+                status=rng.choice(["reachable", "unreachable", "unknown"]),
+            )
+            for i in range(1000)
+        ],
+        batch_size=1000,
+    )
     started = time.monotonic()
     for offset in range(0, EXECUTIONS, 10_000):
         batch = []
         for _ in range(10_000):
             created = now - timedelta(seconds=rng.randrange(days * 86400))
-            batch.append(Execution(name=f"bench job {rng.randrange(50)}", kind="quick_script",
-                                   status=rng.choice(STATUSES), started_at=created,
-                                   finished_at=created + timedelta(seconds=30)))
+            batch.append(
+                Execution(
+                    name=f"bench job {rng.randrange(50)}",
+                    kind="quick_script",
+                    status=rng.choice(STATUSES),
+                    started_at=created,
+                    finished_at=created + timedelta(seconds=30),
+                )
+            )
         rows = Execution.objects.bulk_create(batch, batch_size=5000)
         _backdate(rows)
         steps = ExecutionStep.objects.bulk_create(
-            [ExecutionStep(execution=r, index=1, name="step", step_type="script",
-                           status=r.status) for r in rows], batch_size=5000)
+            [
+                ExecutionStep(
+                    execution=r, index=1, name="step", step_type="script", status=r.status
+                )
+                for r in rows
+            ],
+            batch_size=5000,
+        )
         _load_host_results(rng, [(s.execution_id, s.pk) for s in steps])
-        print(f"  seeded {offset + 10_000} executions "
-              f"({time.monotonic() - started:.0f} s)", flush=True)
+        print(
+            f"  seeded {offset + 10_000} executions ({time.monotonic() - started:.0f} s)",
+            flush=True,
+        )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE")
-    print(f"seeded {Execution.objects.count()} executions, "
-          f"{HostResult.objects.count()} host results", flush=True)
+    print(
+        f"seeded {Execution.objects.count()} executions, {HostResult.objects.count()} host results",
+        flush=True,
+    )
 
 
 def _backdate(rows: list) -> None:
@@ -88,27 +113,37 @@ def _backdate(rows: list) -> None:
             cursor.execute(
                 f"UPDATE {table} AS e SET created_at = v.ts FROM "  # noqa: S608 - fixed names
                 "unnest(%s::bigint[], %s::timestamptz[]) AS v(id, ts) WHERE e.id = v.id",
-                [[v[0] for v in values], [v[1] for v in values]])
+                [[v[0] for v in values], [v[1] for v in values]],
+            )
         else:
-            cursor.executemany(f"UPDATE {table} SET created_at = %s WHERE id = %s",  # noqa: S608
-                               [(ts, pk) for pk, ts in values])
+            cursor.executemany(
+                f"UPDATE {table} SET created_at = %s WHERE id = %s",  # noqa: S608
+                [(ts, pk) for pk, ts in values],
+            )
 
 
 def _load_host_results(rng: random.Random, steps: list[tuple[int, int]]) -> None:
     from hub.executions.models import HostResult
 
-    rows = [(execution_id, step_id, f"bench-{rng.randrange(1000)}-{n}",
-             rng.choice(HOST_STATUSES)) for execution_id, step_id in steps
-            for n in range(HOSTS_PER_EXECUTION)]
+    rows = [
+        (execution_id, step_id, f"bench-{rng.randrange(1000)}-{n}", rng.choice(HOST_STATUSES))
+        for execution_id, step_id in steps
+        for n in range(HOSTS_PER_EXECUTION)
+    ]
     if connection.vendor != "postgresql":
-        HostResult.objects.bulk_create([HostResult(execution_id=e, step_id=s, host_name=h,
-                                                   status=st) for e, s, h, st in rows],
-                                       batch_size=5000)
+        HostResult.objects.bulk_create(
+            [HostResult(execution_id=e, step_id=s, host_name=h, status=st) for e, s, h, st in rows],
+            batch_size=5000,
+        )
         return
     buffer = io.StringIO("".join(f"{e}\t{s}\t{h}\t\t{st}\t\t\t\n" for e, s, h, st in rows))
-    with connection.cursor() as cursor, cursor.copy(
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(
             "COPY executions_hostresult (execution_id, step_id, host_name, ip_address, status,"
-            " output_tail, output_digest, message) FROM STDIN") as copy:
+            " output_tail, output_digest, message) FROM STDIN"
+        ) as copy,
+    ):
         copy.write(buffer.getvalue())
 
 
@@ -132,9 +167,12 @@ def measure(days: int, repeats: int) -> None:
             warms.append((time.perf_counter() - started) * 1000)
             assert response.json()["content"]["cached"]
     total = response.json()["content"]["executions"]["total"]
-    print(f"days={days:<4} executions in range={total:<7} cold: median "
-          f"{statistics.median(colds):6.1f} ms max {max(colds):6.1f} ms | warm: median "
-          f"{statistics.median(warms):5.1f} ms max {max(warms):5.1f} ms", flush=True)
+    print(
+        f"days={days:<4} executions in range={total:<7} cold: median "
+        f"{statistics.median(colds):6.1f} ms max {max(colds):6.1f} ms | warm: median "
+        f"{statistics.median(warms):5.1f} ms max {max(warms):5.1f} ms",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -145,8 +183,10 @@ def main() -> None:
     args = parser.parse_args()
     name = str(settings.DATABASES["default"]["NAME"])
     if "DATABASE_URL" not in os.environ or ("bench" not in name and not args.force):
-        sys.exit(f"Refusing to seed {name!r}: set DATABASE_URL to a throwaway database whose "
-                 "name contains 'bench' (or pass --force).")
+        sys.exit(
+            f"Refusing to seed {name!r}: set DATABASE_URL to a throwaway database whose "
+            "name contains 'bench' (or pass --force)."
+        )
     call_command("migrate", verbosity=0)
     from hub.executions.models import Execution
 
