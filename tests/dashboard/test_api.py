@@ -102,6 +102,40 @@ def test_cached_and_invalidated_on_writes(
     assert ok(client.get(URL, {"days": 7}))["cached"] is False
 
 
+def test_slow_figures_are_served_stale_while_a_task_recomputes_them(
+    client_for: Any,
+    admin: Any,
+    owner: Any,
+    seeded: dict[str, Any],
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hub.dashboard import cache as dashboard_cache
+    from hub.dashboard import tasks
+
+    queued: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(tasks.refresh_figures_task, "delay", lambda *args: queued.append(args))
+    monkeypatch.setattr(dashboard_cache, "SLOW_MS", -1.0)  # every computation counts as slow
+    client = client_for(admin)
+    first = ok(client.get(URL, {"days": 7}))
+    assert first["cached"] is False and first["stale"] is False and queued == []
+    with django_capture_on_commit_callbacks(execute=True):
+        HostFactory(created_by=owner, status="reachable")
+    stale = ok(client.get(URL, {"days": 7}))
+    assert stale["stale"] is True and stale["cached"] is True
+    assert stale["counts"]["hosts"]["total"] == 3  # the figures from before the write
+    assert stale["computed_at"] == first["computed_at"]
+    assert len(queued) == 1 and queued[0][0] == "stats"
+    assert ok(client.get(URL, {"days": 7}))["stale"] is True and len(queued) == 1  # one refresh
+    tasks.refresh_figures_task(*queued[0])  # what the worker runs
+    fresh = ok(client.get(URL, {"days": 7}))
+    assert fresh["stale"] is False and fresh["cached"] is True
+    assert fresh["counts"]["hosts"]["total"] == 4
+    with django_capture_on_commit_callbacks(execute=True):  # the refresh released its lock
+        HostFactory(created_by=owner, status="reachable")
+    assert ok(client.get(URL, {"days": 7}))["stale"] is True and len(queued) == 2
+
+
 def test_recent_items_follow_permissions(
     client_for: Any, outsider: Any, seeded: dict[str, Any]
 ) -> None:

@@ -64,6 +64,10 @@ class StatsSerializer(serializers.Serializer):
     top_failing = serializers.DictField()
     recent = serializers.DictField()
     cached = serializers.BooleanField()
+    stale = serializers.BooleanField(
+        help_text="Figures from before the latest write; fresh ones are being computed."
+    )
+    computed_at = serializers.DateTimeField()
 
 
 class HealthSerializer(serializers.Serializer):

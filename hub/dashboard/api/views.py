@@ -16,8 +16,8 @@ from hub.dashboard.api.serializers import (
     StatsSerializer,
     TrendPointSerializer,
 )
-from hub.dashboard.cache import cached
 from hub.dashboard.health import system_health
+from hub.dashboard.services import figures
 
 
 def _range(request: Request) -> dict[str, Any]:
@@ -26,24 +26,19 @@ def _range(request: Request) -> dict[str, Any]:
     return query.validated_data
 
 
-def _range_key(span: dict[str, Any]) -> str:
-    return f"{span['start']}:{span['end']}:{span['tz'].key}"
-
-
 class StatsView(APIView):
     """Counts, per-day trend, top failures (cached, shared) and the user's recent items."""
 
     @extend_schema(parameters=[RangeQuerySerializer], responses=StatsSerializer)
     def get(self, request: Request) -> Response:
         span = _range(request)
-        figures, hit = cached(
-            f"stats:{_range_key(span)}",
-            lambda: selectors.dashboard_figures(span["start"], span["end"], span["tz"]),
-        )
+        stats = figures("stats", span["start"], span["end"], span["tz"])
         return Response(
             {
-                **figures,
-                "cached": hit,
+                **stats.value,
+                "cached": stats.hit,
+                "stale": stats.stale,
+                "computed_at": stats.computed_at,
                 "recent": selectors.recent_for(request.user),
                 "range": {"start": span["start"], "end": span["end"], "tz": span["tz"].key},
             }
@@ -54,11 +49,7 @@ class TrendView(APIView):
     @extend_schema(parameters=[RangeQuerySerializer], responses=TrendPointSerializer(many=True))
     def get(self, request: Request) -> Response:
         span = _range(request)
-        trend, _hit = cached(
-            f"trend:{_range_key(span)}",
-            lambda: selectors.execution_trend(span["start"], span["end"], span["tz"]),
-        )
-        return Response(trend)
+        return Response(figures("trend", span["start"], span["end"], span["tz"]).value)
 
 
 class HealthView(APIView):
