@@ -25,6 +25,15 @@ export function watchConsole(page: Page): string[] {
   return errors
 }
 
+/** Collects `STATUS METHOD /path` of every API response that failed (status >= 400). */
+export function watchFailedRequests(page: Page): string[] {
+  const failed: string[] = []
+  page.on('response', (res) => {
+    if (res.status() >= 400) failed.push(`${res.status()} ${res.request().method()} ${new URL(res.url()).pathname}`)
+  })
+  return failed
+}
+
 export async function login(page: Page): Promise<void> {
   await page.addInitScript(() => localStorage.setItem('opsjob.locale', 'en'))
   await page.goto('/login')

@@ -32,8 +32,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _request(url: str, data: dict[str, Any] | None = None, token: str = "",
-             method: str | None = None) -> Any:
+def _request(
+    url: str, data: dict[str, Any] | None = None, token: str = "", method: str | None = None
+) -> Any:
     body = json.dumps(data).encode() if data is not None else None
     request = urllib.request.Request(url, data=body, method=method)  # noqa: S310 - loopback
     request.add_header("Content-Type", "application/json")
@@ -52,15 +53,27 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
     data_dir = tmp_path_factory.mktemp("stack")
     port = _free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
-    env.update(HUB_DATA_DIR=str(data_dir), HUB_BIND=f"127.0.0.1:{port}",
-               HUB_ADMIN_USER="admin", HUB_ADMIN_PASSWORD=ADMIN_PASSWORD,
-               HUB_WORKER_CONCURRENCY="2")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")
+    }
+    env.update(
+        HUB_DATA_DIR=str(data_dir),
+        HUB_BIND=f"127.0.0.1:{port}",
+        HUB_ADMIN_USER="admin",
+        HUB_ADMIN_PASSWORD=ADMIN_PASSWORD,
+        HUB_WORKER_CONCURRENCY="2",
+    )
     log = (data_dir / "hub.log").open("w")
-    process = subprocess.Popen([str(Path(sys.executable).parent / "hub"), "up"], cwd=ROOT,
-                               env=env, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "hub"), "up"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -75,10 +88,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             if time.monotonic() > deadline:
                 pytest.fail(f"hub up not healthy: {(data_dir / 'hub.log').read_text()[-3000:]}")
             time.sleep(1)
-        token = _request(f"{base}/api/auth/login/", {"username": "admin",
-                                                     "password": ADMIN_PASSWORD})["content"]
-        _request(f"{base}/api/system/execution.python_interpreter/",
-                 {"value": "/usr/bin/python3"}, token["access"], method="PATCH")
+        token = _request(
+            f"{base}/api/auth/login/", {"username": "admin", "password": ADMIN_PASSWORD}
+        )["content"]
+        _request(
+            f"{base}/api/system/execution.python_interpreter/",
+            {"value": "/usr/bin/python3"},
+            token["access"],
+            method="PATCH",
+        )
         yield {"base": base, "data_dir": data_dir}
     finally:
         os.killpg(process.pid, signal.SIGINT)
@@ -93,12 +111,26 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 def test_browser_workflows(stack: dict[str, Any], tmp_path: Path) -> None:
     with SshdFleet(1, tmp_path / "sshd") as fleet:
         host = fleet.hosts[0]
-        env = {**os.environ, "BASE_URL": stack["base"], "E2E_USER": "admin",
-               "E2E_PASSWORD": ADMIN_PASSWORD, "E2E_SSH_HOST": host["ip"],
-               "E2E_SSH_PORT": str(host["port"]), "E2E_SSH_USER": fleet.user,
-               "E2E_SSH_KEY_FILE": str(fleet.client_key_path), "CHROMIUM_PATH": CHROMIUM,
-               "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
-               "E2E_ARTIFACTS": str(ROOT / "test-artifacts" / "e2e")}
-        result = subprocess.run(["npm", "run", "--silent", "e2e"], cwd=FRONTEND, env=env,
-                                capture_output=True, text=True, timeout=900, check=False)
-    assert result.returncode == 0, (result.stdout[-6000:] + result.stderr[-3000:])
+        env = {
+            **os.environ,
+            "BASE_URL": stack["base"],
+            "E2E_USER": "admin",
+            "E2E_PASSWORD": ADMIN_PASSWORD,
+            "E2E_SSH_HOST": host["ip"],
+            "E2E_SSH_PORT": str(host["port"]),
+            "E2E_SSH_USER": fleet.user,
+            "E2E_SSH_KEY_FILE": str(fleet.client_key_path),
+            "CHROMIUM_PATH": CHROMIUM,
+            "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
+            "E2E_ARTIFACTS": str(ROOT / "test-artifacts" / "e2e"),
+        }
+        result = subprocess.run(
+            ["npm", "run", "--silent", "e2e"],
+            cwd=FRONTEND,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]

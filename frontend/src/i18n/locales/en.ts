@@ -92,12 +92,18 @@ const en: typeof zhCN = {
     when: { failure: 'On failure', success: 'On success', always: 'Always' }, secret: 'Signing secret', secretHelp: 'Optional, signs the request',
     emailTo: 'Recipients', test: 'Test', deliveries: 'Deliveries', testSent: 'Test notification sent ({code})', testFailed: 'Test notification failed: {error}',
   },
-  audit: { title: 'Audit log', actor: 'Actor', action: 'Action', objectType: 'Object type', object: 'Object', ip: 'IP', changes: 'Changes', field: 'Field', before: 'Before', after: 'After' },
+  audit: {
+    title: 'Audit log', actor: 'Actor', action: 'Action', objectType: 'Object type', object: 'Object', ip: 'IP', changes: 'Changes', field: 'Field', before: 'Before', after: 'After',
+    actions: {
+      create: 'Create', update: 'Update', delete: 'Delete', login: 'Sign in', login_failed: 'Sign-in failed', logout: 'Sign out', execute: 'Execute',
+      control: 'Control execution', grant: 'Grant permission', revoke: 'Revoke permission', sync: 'Sync', import: 'Import', export: 'Export',
+    },
+  },
   system: { title: 'System config', key: 'Key', value: 'Value', default: 'Default' },
   dashboard: {
     hosts: 'Hosts', scripts: 'Scripts', templates: 'Templates', plans: 'Plans', schedules: 'Schedules', executions: 'Executions',
     trend: 'Executions', successRate: 'Success rate', recent: 'Recent executions', recentAudit: 'Recent activity', health: 'System health',
-    hostStatus: 'Host status', range: 'Range', days: '{n} days', cached: 'Cached', healthy: 'Healthy', unhealthy: 'Unhealthy', ok: 'OK',
+    hostStatus: 'Host status', range: 'Range', days: '{n} day | {n} days', cached: 'Cached', healthy: 'Healthy', unhealthy: 'Unhealthy', ok: 'OK',
     parts: { database: 'Database', redis: 'Redis', celery: 'Celery', beat: 'Beat' }, topFailing: 'Top failures', failures: '{n} failures',
   },
   cloud: {

@@ -90,7 +90,13 @@ export default {
     when: { failure: '失败时', success: '成功时', always: '总是' }, secret: '签名密钥', secretHelp: '可选，用于签名请求',
     emailTo: '收件人', test: '测试', deliveries: '发送记录', testSent: '测试通知已发送（{code}）', testFailed: '测试通知失败：{error}',
   },
-  audit: { title: '审计日志', actor: '操作人', action: '动作', objectType: '对象类型', object: '对象', ip: '来源 IP', changes: '变更', field: '字段', before: '修改前', after: '修改后' },
+  audit: {
+    title: '审计日志', actor: '操作人', action: '动作', objectType: '对象类型', object: '对象', ip: '来源 IP', changes: '变更', field: '字段', before: '修改前', after: '修改后',
+    actions: {
+      create: '创建', update: '修改', delete: '删除', login: '登录', login_failed: '登录失败', logout: '退出登录', execute: '执行',
+      control: '控制执行', grant: '授权', revoke: '撤销授权', sync: '同步', import: '导入', export: '导出',
+    },
+  },
   system: { title: '系统配置', key: '配置项', value: '值', default: '默认值' },
   dashboard: {
     hosts: '主机', scripts: '脚本', templates: '作业模板', plans: '执行方案', schedules: '定时任务', executions: '执行次数',
