@@ -40,5 +40,5 @@ frontend/dist/index.html: $(FRONTEND_SOURCES)
 	else echo "no frontend yet"; mkdir -p frontend/dist; fi
 
 lint:
-	uv run --frozen ruff check hub tests playbooks inventory_plugins
-	uv run --frozen ruff format --check hub
+	uv run --frozen ruff check hub tests playbooks inventory_plugins bench
+	uv run --frozen ruff format --check hub tests playbooks inventory_plugins bench

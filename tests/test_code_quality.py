@@ -10,6 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent  # the venv's tools, whatever PATH says
+SOURCES = ("hub", "tests", "playbooks", "inventory_plugins", "bench")
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -22,8 +23,13 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_check_is_clean() -> None:
-    result = _run("ruff", "check", "--no-cache", "hub", "tests", "playbooks", "inventory_plugins")
+    result = _run("ruff", "check", "--no-cache", *SOURCES)
     assert result.returncode == 0, f"ruff check failed:\n{result.stdout}\n{result.stderr}"
+
+
+def test_ruff_format_is_clean() -> None:
+    result = _run("ruff", "format", "--check", "--no-cache", *SOURCES)
+    assert result.returncode == 0, f"ruff format --check failed:\n{result.stdout}\n{result.stderr}"
 
 
 def test_mypy_is_clean() -> None:

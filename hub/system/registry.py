@@ -5,6 +5,7 @@ Values live in the database (SystemSetting); anything not stored there has its d
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,8 @@ class SettingSpec:
     minimum: int | None = None
     maximum: int | None = None
     choices: tuple[str, ...] = field(default_factory=tuple)
+    pattern: str = ""  # a full-match regex for "str" settings
+    pattern_help: str = ""
 
 
 SPECS: dict[str, SettingSpec] = {
@@ -60,6 +63,9 @@ SPECS: dict[str, SettingSpec] = {
             "str",
             "auto_silent",
             "Python on targets for file steps (scripts need none): auto_silent or a path.",
+            pattern=r"auto|auto_silent|auto_legacy|auto_legacy_silent|/[^\s'\"]+",
+            pattern_help="auto, auto_silent, auto_legacy, auto_legacy_silent or an absolute path "
+            "without spaces or quotes",
         ),
         SettingSpec(
             "logs.retention_days",
@@ -160,4 +166,6 @@ def validate_value(spec: SettingSpec, value: Any) -> Any:
         raise ValueError("Must be a string of at most 1000 characters.")
     if spec.choices and value not in spec.choices:
         raise ValueError(f"Must be one of: {', '.join(spec.choices)}.")
+    if spec.pattern and not re.fullmatch(spec.pattern, value):
+        raise ValueError(f"Must be {spec.pattern_help}.")
     return value

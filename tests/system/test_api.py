@@ -56,11 +56,22 @@ def test_non_admin_cannot_change(api: Any) -> None:
         ("feature.captcha", 1),
         ("logs.retention_days", -1),
         ("logs.retention_days", [90]),
+        ("execution.python_interpreter", "not a path"),
+        ("execution.python_interpreter", "python3"),
+        ("execution.python_interpreter", "/usr/bin/python3; rm -rf /"),
     ],
 )
 def test_bad_values_are_400_naming_value(admin: Any, client_for: Any, key: str, value: Any) -> None:
     err(client_for(admin).patch(f"{URL}{key}/", {"value": value}), 400, "value")
     assert not SystemSetting.objects.exists() and not AuditLog.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["auto_silent", "/usr/bin/python3", "/opt/py/bin/python3.12"])
+def test_interpreter_accepts_ansible_modes_and_paths(
+    admin: Any, client_for: Any, value: str
+) -> None:
+    ok(client_for(admin).patch(f"{URL}execution.python_interpreter/", {"value": value}))
+    assert SystemSetting.objects.get(key="execution.python_interpreter").value == value
 
 
 def test_missing_value_and_unknown_key(admin: Any, client_for: Any) -> None:
