@@ -930,10 +930,10 @@ def main() -> int:
             fleet.stop()
         reap_orphans(wait=2)
         try:
-            from hub.executions.engine import _control_dir
+            from hub.executions.engine import control_dir_prefix
 
-            prefix = _control_dir(0).name[:-1]  # hub-cp-<this hub's tag>-
-            for path in Path("/tmp").glob(f"{prefix}*"):  # noqa: S108 - this hub's dirs only
+            prefix = Path(control_dir_prefix())
+            for path in prefix.parent.glob(f"{prefix.name}*"):  # this hub's dirs only
                 shutil.rmtree(path, ignore_errors=True)
         except Exception:  # noqa: S110 - Django may never have been set up
             pass

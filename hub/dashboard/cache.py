@@ -62,6 +62,15 @@ def _fresh_key(version: int, name: str) -> str:
     return f"dashboard:v{version}:{name}"
 
 
+def _last_key(name: str) -> str:
+    """The latest figures whatever their version (served stale while a refresh runs)."""
+    return f"dashboard:last:{name}"
+
+
+def _refresh_lock(name: str) -> str:
+    return f"dashboard:refreshing:{name}"
+
+
 def store(name: str, compute: Callable[[], Any], version: int | None = None) -> Cached:
     """Computes and caches a figure under the version current when the computation began
     (a write during it leaves the result stale, never wrongly fresh)."""
@@ -73,7 +82,7 @@ def store(name: str, compute: Callable[[], Any], version: int | None = None) -> 
     try:
         version = dashboard_version() if version is None else version
         cache.set(_fresh_key(version, name), entry, timeout=get_setting("dashboard.cache_seconds"))
-        cache.set(f"dashboard:last:{name}", entry, timeout=LAST_SECONDS)
+        cache.set(_last_key(name), entry, timeout=LAST_SECONDS)
     except Exception:
         logger.warning("dashboard cache unavailable", exc_info=True)
     return Cached(value, hit=False, stale=False, computed_at=computed_at)
@@ -84,7 +93,7 @@ def refresh(name: str, compute: Callable[[], Any]) -> None:
     try:
         store(name, compute)
     finally:
-        cache.delete(f"dashboard:refreshing:{name}")
+        cache.delete(_refresh_lock(name))
 
 
 def cached(
@@ -98,9 +107,9 @@ def cached(
         entry: Any = cache.get(_fresh_key(version, name))
         if entry is not None:
             return Cached(entry["value"], hit=True, stale=False, computed_at=entry["computed_at"])
-        last: Any = cache.get(f"dashboard:last:{name}")
+        last: Any = cache.get(_last_key(name))
         if enqueue_refresh is not None and last is not None and last["ms"] > SLOW_MS:
-            if cache.add(f"dashboard:refreshing:{name}", 1, timeout=REFRESH_LOCK_SECONDS):
+            if cache.add(_refresh_lock(name), 1, timeout=REFRESH_LOCK_SECONDS):
                 enqueue_refresh()
             return Cached(last["value"], hit=True, stale=True, computed_at=last["computed_at"])
     except Exception:

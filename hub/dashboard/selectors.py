@@ -105,10 +105,6 @@ def execution_trend(start: date, end: date, tz: ZoneInfo) -> list[dict[str, Any]
     return _trend(_day_status_counts(start, end, tz), start, end)
 
 
-def execution_status_counts(start: date, end: date, tz: ZoneInfo) -> dict[str, Any]:
-    return _status_counts(_day_status_counts(start, end, tz))
-
-
 def top_failing(start: date, end: date, tz: ZoneInfo) -> dict[str, list[dict[str, Any]]]:
     low, high = day_bounds(start, end, tz)
     failed = Execution.objects.filter(

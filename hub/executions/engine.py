@@ -94,8 +94,8 @@ def _runner_env(execution: Execution, private_dir: Path) -> dict[str, str]:
     }
 
 
-def _control_dir(execution_id: int) -> Path:
-    """Where ssh keeps this run's master sockets.
+def control_dir_prefix() -> str:
+    """The start of this hub's ssh control dir paths (hub-cp-<tag>- in /tmp).
 
     Socket paths must stay short (108 bytes), so not under the run's private dir; the tag
     of this hub's data dir and database keeps two hubs (or two test databases) on one
@@ -104,7 +104,12 @@ def _control_dir(execution_id: int) -> Path:
     db = settings.DATABASES["default"]
     origin = f"{settings.HUB_DATA_DIR}|{db.get('HOST', '')}|{db.get('PORT', '')}|{db['NAME']}"
     tag = hashlib.sha256(origin.encode()).hexdigest()[:10]
-    return Path("/tmp") / f"hub-cp-{tag}-{execution_id}"  # noqa: S108 - short socket paths
+    return f"/tmp/hub-cp-{tag}-"  # noqa: S108 - short socket paths
+
+
+def _control_dir(execution_id: int) -> Path:
+    """Where ssh keeps this run's master sockets."""
+    return Path(f"{control_dir_prefix()}{execution_id}")
 
 
 def _close_ssh_masters(execution_id: int) -> None:

@@ -26,8 +26,8 @@ from hub.system.services import get_setting
 
 logger = logging.getLogger(__name__)
 
-# While events trickle in, one database round per this many seconds (a full batch of 1000
-# goes at once): each round costs ~5 ms of CPU whatever its size, and the live view reads
+# While events trickle in, one database round per this many seconds (a full batch goes at
+# once): each round costs ~5 ms of CPU whatever its size, and the live view reads
 # the Redis stream, not the database.
 MIN_ROUND_SECONDS = 0.5
 FINAL_HOST = {
@@ -193,7 +193,7 @@ class StreamIngester(threading.Thread):
                 drained = self.step(block_ms=200)
                 if self._stop_requested.is_set() and drained == 0:
                     return
-                if 0 < drained < 1000:  # a partial batch: let more events gather first
+                if 0 < drained < stream.DB_BATCH:  # a partial batch: let more gather first
                     self._stop_requested.wait(MIN_ROUND_SECONDS - (time.monotonic() - started))
         finally:
             close_old_connections()

@@ -27,6 +27,7 @@ LUA_PATH = (
     / "append_event.lua"
 )
 DB_GROUP = "db"
+DB_BATCH = 1000  # entries the database writer takes per read
 ACTIVE_SET = "hub:exec:active"
 ALIVE_SECONDS = 30
 # redis-py 8 defaults to 5 s; blocking reads wait up to a few seconds on a loaded machine.
@@ -162,7 +163,7 @@ def read_for_db(
     execution_id: int,
     consumer: str,
     *,
-    count: int = 1000,
+    count: int = DB_BATCH,
     block_ms: int = 200,
     pending: bool = False,
 ) -> list[dict[str, str]]:
@@ -179,7 +180,7 @@ def read_for_db(
 
 
 def claim_stale(
-    execution_id: int, consumer: str, *, idle_ms: int = 10_000, count: int = 1000
+    execution_id: int, consumer: str, *, idle_ms: int = 10_000, count: int = DB_BATCH
 ) -> list[dict[str, str]]:
     """Entries another (dead) writer read but never acknowledged."""
     try:
