@@ -121,3 +121,37 @@ _counter = iter(range(1, 10**9))
 
 def _next() -> int:
     return next(_counter)
+
+
+class JobTemplateFactory(OwnedFactory):
+    class Meta:
+        model = "jobs.JobTemplate"
+
+    name = factory.Sequence(lambda n: f"template-{n}")
+
+
+class ExecutionPlanFactory(OwnedFactory):
+    class Meta:
+        model = "jobs.ExecutionPlan"
+
+    template = factory.SubFactory(
+        JobTemplateFactory, created_by=factory.SelfAttribute("..created_by")
+    )
+    name = factory.Sequence(lambda n: f"plan-{n}")
+
+
+class ScheduleFactory(OwnedFactory):
+    """A plan schedule row only (no beat timer: the schedule services keep that in sync)."""
+
+    class Meta:
+        model = "schedules.Schedule"
+
+    name = factory.Sequence(lambda n: f"schedule-{n}")
+    cron_expression = "0 3 * * *"
+    target_kind = "plan"
+    plan = factory.SubFactory(
+        ExecutionPlanFactory, created_by=factory.SelfAttribute("..created_by")
+    )
+
+    class Params:
+        disabled = factory.Trait(enabled=False)

@@ -38,6 +38,23 @@ def _check_celery() -> dict[str, Any]:
 CHECKS = {"database": _check_database, "redis": _check_redis, "celery": _check_celery}
 
 
+def _shows_details(request: HttpRequest) -> bool:
+    """Superusers (session or JWT) see what each check found; everyone else only each
+    part's verdict: worker host names, versions and error texts are internals."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        from rest_framework.exceptions import AuthenticationFailed
+        from rest_framework_simplejwt.authentication import JWTAuthentication
+        from rest_framework_simplejwt.exceptions import InvalidToken
+
+        try:
+            found = JWTAuthentication().authenticate(request)  # type: ignore[arg-type]
+        except (AuthenticationFailed, InvalidToken):
+            found = None
+        user = found[0] if found else None
+    return bool(getattr(user, "is_superuser", False))
+
+
 def health(request: HttpRequest) -> JsonResponse:
     """200 when the database, Redis and at least one Celery worker answer, else 503."""
     results: dict[str, Any] = {}
@@ -50,6 +67,8 @@ def health(request: HttpRequest) -> JsonResponse:
             results[name] = {"ok": False, "error": str(exc)[:300]}
         results[name]["ms"] = round((time.monotonic() - started) * 1000, 1)
     healthy = all(r["ok"] for r in results.values())
+    if not _shows_details(request):
+        results = {name: {"ok": r["ok"]} for name, r in results.items()}
     code = 200 if healthy else 503
     return JsonResponse(
         envelope(results, code=code, message="healthy" if healthy else "unhealthy"), status=code

@@ -3,6 +3,12 @@
 Beat proves itself with a tick: the periodic task `dashboard.beat_tick` (every 30 s in
 CELERY_BEAT_SCHEDULE) stamps the time in Redis; beat is healthy while the stamp is fresher
 than `dashboard.beat_stale_seconds`.
+
+Details are for administrators. Anyone else gets the overall verdict and each part's ok,
+with a fixed "unavailable" for a failing part: the parts' details name internals (Celery
+worker host names, the database vendor, the Redis version, beat's tick age, timings) and
+a failing check's error can carry an address or a path, none of which a user needs to
+know the hub is unwell.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from hub.core.views import CHECKS
 from hub.system.services import get_setting
 
 BEAT_TICK_KEY = "beat:last_tick"
+UNAVAILABLE = "unavailable"
 
 
 def stamp_beat_tick(*, now: float | None = None) -> float:
@@ -45,7 +52,14 @@ def _run(check: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def system_health() -> dict[str, Any]:
+def _verdict_only(part: dict[str, Any]) -> dict[str, Any]:
+    return {"ok": True} if part["ok"] else {"ok": False, "error": UNAVAILABLE}
+
+
+def system_health(*, details: bool) -> dict[str, Any]:
     checks = {**CHECKS, "beat": _check_beat}
     parts = {name: _run(check) for name, check in checks.items()}
-    return {"healthy": all(p["ok"] for p in parts.values()), "parts": parts}
+    healthy = all(p["ok"] for p in parts.values())
+    if not details:
+        parts = {name: _verdict_only(part) for name, part in parts.items()}
+    return {"healthy": healthy, "parts": parts}

@@ -1,4 +1,5 @@
-"""Dashboard endpoints: figures for a date range (cached), the trend alone, live health."""
+"""Dashboard endpoints: figures for a date range, the trend alone, live health; each as
+the requesting user may see it (selectors.Scope, health.system_health)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from hub.dashboard.api.serializers import (
     TrendPointSerializer,
 )
 from hub.dashboard.health import system_health
+from hub.dashboard.selectors import Scope
 from hub.dashboard.services import figures
 
 
@@ -27,19 +29,20 @@ def _range(request: Request) -> dict[str, Any]:
 
 
 class StatsView(APIView):
-    """Counts, per-day trend, top failures (cached, shared) and the user's recent items."""
+    """Counts, per-day trend, top failures and recent items, of what the user may view."""
 
     @extend_schema(parameters=[RangeQuerySerializer], responses=StatsSerializer)
     def get(self, request: Request) -> Response:
         span = _range(request)
-        stats = figures("stats", span["start"], span["end"], span["tz"])
+        scope = Scope.of(request.user)
+        stats = figures("stats", span["start"], span["end"], span["tz"], scope=scope)
         return Response(
             {
                 **stats.value,
                 "cached": stats.hit,
                 "stale": stats.stale,
                 "computed_at": stats.computed_at,
-                "recent": selectors.recent_for(request.user),
+                "recent": selectors.recent_for(scope),
                 "range": {"start": span["start"], "end": span["end"], "tz": span["tz"].key},
             }
         )
@@ -49,10 +52,11 @@ class TrendView(APIView):
     @extend_schema(parameters=[RangeQuerySerializer], responses=TrendPointSerializer(many=True))
     def get(self, request: Request) -> Response:
         span = _range(request)
-        return Response(figures("trend", span["start"], span["end"], span["tz"]).value)
+        scope = Scope.of(request.user)
+        return Response(figures("trend", span["start"], span["end"], span["tz"], scope=scope).value)
 
 
 class HealthView(APIView):
     @extend_schema(responses=HealthSerializer)
     def get(self, request: Request) -> Response:
-        return Response(system_health())
+        return Response(system_health(details=bool(request.user.is_superuser)))
