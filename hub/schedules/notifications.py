@@ -5,6 +5,12 @@ is delivered by a Celery task after commit, and every attempt is recorded as a
 NotificationDelivery with its outcome. Webhook bodies are signed: the header
 `X-OpsJob-Signature: sha256=<hex>` is HMAC-SHA256 of the exact body bytes with the
 rule's secret, so receivers verify with `hmac.compare_digest`.
+
+Webhooks go out through hub.core.outbound (checked destination, pinned address, redirects
+re-checked). A failed delivery records one of two texts, "Refused by policy: <category>."
+or FAILED: never which error or status answered, which would let a rule's owner probe
+ports. The HTTP status is kept in `response_code` for administrators (the API hides it from
+others); network and mail-server errors go to this module's log only.
 """
 
 from __future__ import annotations
@@ -13,9 +19,8 @@ import functools
 import hashlib
 import hmac
 import json
+import logging
 import time
-import urllib.error
-import urllib.request
 from typing import Any
 
 from django.core.mail import send_mail
@@ -25,14 +30,28 @@ from django.utils import timezone
 
 from hub.audit.choices import AuditAction
 from hub.audit.services import record_audit_event
+from hub.core import outbound
 from hub.executions.choices import ExecutionStatus
 from hub.executions.models import Execution
 from hub.schedules.choices import Channel, DeliveryStatus, NotifyOn
 from hub.schedules.models import NotificationDelivery, NotificationRule, ScheduleRun
 from hub.system.services import get_setting
 
+logger = logging.getLogger(__name__)
+
 SIGNATURE_HEADER = "X-OpsJob-Signature"
 TEST_EVENT = "test"
+FAILED = "Delivery failed: no 2xx response."
+MAIL_FAILED = "Delivery failed: the mail server did not accept the message."
+
+
+class NotDelivered(Exception):
+    """A delivery that got an answer, but not a 2xx one (code kept for administrators)."""
+
+    def __init__(self, code: int | None, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
 
 
 def outcome_of(status: str) -> str:
@@ -119,13 +138,19 @@ def _send_webhook(rule: NotificationRule, payload: dict[str, Any]) -> int:
     }
     if rule.webhook_secret:
         headers[SIGNATURE_HEADER] = sign(rule.webhook_secret, body)
-    # The URL is an http(s) URL: the API's validator refuses other schemes.
-    request = urllib.request.Request(  # noqa: S310 - http(s) only, see above
-        rule.webhook_url, data=body, headers=headers, method="POST"
-    )
-    timeout = get_setting("notifications.webhook_timeout_seconds")
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-        return int(response.status)
+    try:
+        reply = outbound.send_http(
+            rule.webhook_url,
+            method="POST",
+            body=body,
+            headers=headers,
+            timeout=get_setting("notifications.webhook_timeout_seconds"),
+        )
+    except outbound.OutboundFailed as exc:
+        raise NotDelivered(None, exc.detail) from exc
+    if not 200 <= reply.status < 300:
+        raise NotDelivered(reply.status, f"HTTP {reply.status} from {reply.url}")
+    return reply.status
 
 
 def _send_email(rule: NotificationRule, payload: dict[str, Any]) -> None:
@@ -148,20 +173,10 @@ def deliver_notification(
     run: ScheduleRun | None = None,
     is_test: bool = False,
 ) -> NotificationDelivery:
-    """Sends once and records the attempt (sent, or failed with the code / error)."""
+    """Sends once and records the attempt: sent, refused by policy, or failed (generic)."""
     payload = build_payload(rule=rule, event=event, execution=execution, run=run)
     started = time.monotonic()
-    code: int | None = None
-    error = ""
-    try:
-        if rule.channel == Channel.WEBHOOK:
-            code = _send_webhook(rule, payload)
-        else:
-            _send_email(rule, payload)
-    except urllib.error.HTTPError as exc:
-        code, error = exc.code, f"HTTP {exc.code}: {exc.reason}"
-    except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"[:2000]
+    code, error = _attempt(rule, payload)
     with transaction.atomic():
         return NotificationDelivery.objects.create(
             rule=rule,
@@ -176,6 +191,24 @@ def deliver_notification(
         )
 
 
+def _attempt(rule: NotificationRule, payload: dict[str, Any]) -> tuple[int | None, str]:
+    """(response code, public error text); the detail of a failure is logged only."""
+    try:
+        if rule.channel == Channel.WEBHOOK:
+            return _send_webhook(rule, payload), ""
+        _send_email(rule, payload)
+        return None, ""
+    except outbound.OutboundRefused as exc:
+        logger.warning("notification rule %s refused: %s", rule.pk, exc.category)
+        return None, exc.message
+    except NotDelivered as exc:
+        logger.warning("notification rule %s not delivered: %s", rule.pk, exc.detail)
+        return exc.code, FAILED
+    except Exception as exc:
+        logger.warning("notification rule %s failed: %s: %s", rule.pk, type(exc).__name__, exc)
+        return None, FAILED if rule.channel == Channel.WEBHOOK else MAIL_FAILED
+
+
 def send_test_notification(*, actor: Any, rule: NotificationRule) -> NotificationDelivery:
     delivery = deliver_notification(rule=rule, event=TEST_EVENT, is_test=True)
     with transaction.atomic():
@@ -186,7 +219,7 @@ def send_test_notification(*, actor: Any, rule: NotificationRule) -> Notificatio
             detail={
                 "test_send": delivery.pk,
                 "status": delivery.status,
-                "response_code": delivery.response_code,
+                "error": delivery.error,
             },
         )
     return delivery

@@ -129,6 +129,15 @@ SPECS: dict[str, SettingSpec] = {
             "Sender address of notification emails.",
         ),
         SettingSpec(
+            "security.outbound_allow_networks",
+            "str",
+            "",
+            "Networks (CIDR, comma-separated) webhooks, git clones and cloud endpoints may "
+            "reach although they are loopback, private or link-local; empty: public only.",
+            pattern=r"\s*(?:[0-9A-Fa-f.:]+(?:/\d{1,3})?(?:\s*,\s*|\s+|\s*$))*",
+            pattern_help="a comma-separated list of networks such as 10.1.0.0/16, fd00::/8",
+        ),
+        SettingSpec(
             "dashboard.cache_seconds",
             "int",
             60,

@@ -97,6 +97,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             token["access"],
             method="PATCH",
         )
+        _request(  # the specs' webhook and cloud endpoints are stubs on loopback
+            f"{base}/api/system/security.outbound_allow_networks/",
+            {"value": "127.0.0.0/8"},
+            token["access"],
+            method="PATCH",
+        )
         yield {"base": base, "data_dir": data_dir}
     finally:
         os.killpg(process.pid, signal.SIGINT)

@@ -19,6 +19,7 @@ from hub.audit.models import AuditLog
 from hub.core.permissions import grant
 from hub.inventory.models import CloudAccount, CloudSync, Host
 from hub.inventory.tasks import sync_cloud_account_task, sync_cloud_hosts_task
+from hub.system.services import update_setting
 from tests.factories import AccountFactory, HostFactory, HostGroupFactory
 from tests.helpers import err, ok
 from tests.inventory.cloud_fixtures import (  # noqa: F401 - the fixtures are used by name
@@ -40,6 +41,13 @@ pytestmark = pytest.mark.django_db
 ACCOUNTS = "/api/hosts/cloud-accounts/"
 SYNCS = "/api/hosts/cloud-syncs/"
 SYNC = "/api/hosts/sync_cloud_hosts/"
+
+
+@pytest.fixture(autouse=True)
+def _local_endpoints_allowed(db: Any) -> None:
+    """The provider stubs and moto listen on 127.0.0.1: the outbound guard refuses that
+    unless the administrators allow it (hub.core.outbound)."""
+    update_setting(actor=None, key="security.outbound_allow_networks", value="127.0.0.0/8")
 
 
 @pytest.fixture

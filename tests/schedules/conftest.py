@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from hub.system.services import update_setting
 from tests.factories import AccountFactory, HostFactory
 from tests.integration.conftest import celery_worker, fleet, hub  # noqa: F401 - fixtures
 
@@ -29,7 +30,14 @@ class Receiver:
 
 
 @pytest.fixture
-def webhook() -> Iterator[Receiver]:
+def allow_loopback(db: Any) -> None:
+    """The local webhook stubs listen on 127.0.0.1, which the outbound guard refuses unless
+    the administrators allow it (transactional tests: the worker reads the same row)."""
+    update_setting(actor=None, key="security.outbound_allow_networks", value="127.0.0.0/8")
+
+
+@pytest.fixture
+def webhook(allow_loopback: None) -> Iterator[Receiver]:
     receiver = Receiver()
 
     class Handler(BaseHTTPRequestHandler):

@@ -207,6 +207,7 @@ def test_run_now_and_history(api: Any, schedule: dict[str, Any]) -> None:
     assert ok(api.get(f"{url}history/", {"status": "skipped"}))["count"] == 1
 
 
+@pytest.mark.usefixtures("allow_loopback")
 def test_notification_rules(
     api: Any, client_for: Any, outsider: Any, schedule: dict[str, Any]
 ) -> None:

@@ -8,6 +8,7 @@ from django.core.validators import URLValidator
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
+from hub.core.outbound import OutboundRefused, check_endpoint
 from hub.core.serializers import DescriptionField, PermsField, StoredJSONField, StrictCharField
 from hub.inventory.api.serializers import VisiblePrimaryKeyField
 from hub.inventory.cloud.choices import CloudProvider
@@ -47,6 +48,16 @@ def validate_endpoint(value: str) -> None:
     validate_address(host)
 
 
+def _endpoint_allowed(value: str) -> None:
+    """The outbound policy (checked again at each check and sync): no loopback, metadata
+    or private address unless the administrators allow its network."""
+    if value:
+        try:
+            check_endpoint(value)
+        except OutboundRefused as exc:
+            raise serializers.ValidationError(exc.message) from exc
+
+
 class CloudAccountSerializer(serializers.ModelSerializer):
     name = StrictCharField(
         max_length=100,
@@ -70,7 +81,10 @@ class CloudAccountSerializer(serializers.ModelSerializer):
     regions = RegionsField(required=False)
     filters = StoredJSONField(required=False)
     endpoint = StrictCharField(
-        max_length=500, required=False, allow_blank=True, validators=[validate_endpoint]
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        validators=[validate_endpoint, _endpoint_allowed],
     )
     account = VisiblePrimaryKeyField(Account, allow_null=True, required=False)
     account_name = serializers.CharField(source="account.name", read_only=True, default=None)

@@ -21,6 +21,7 @@ from rest_framework.serializers import BaseSerializer
 
 from hub.audit.choices import AuditAction
 from hub.audit.services import record_audit_event
+from hub.core import outbound
 from hub.core import services as core_services
 from hub.inventory.cloud.choices import (
     FINISHED_SYNC_STATUSES,
@@ -100,8 +101,8 @@ def _keep_periodic_task(cloud_account: CloudAccount) -> None:
 def check_cloud_account(*, cloud_account: CloudAccount) -> dict[str, Any]:
     """One cheap call (DescribeRegions): are the credentials and the endpoint good?"""
     plugin = load_plugin(cloud_account.provider)
-    options = {**_account_options(cloud_account), **CHECK_OPTIONS, "regions": ["all"]}
     try:
+        options = {**_account_options(cloud_account), **CHECK_OPTIONS, "regions": ["all"]}
         regions = list(plugin.list_regions(plugin.resolve_options(options)))
     except Exception as exc:
         error = to_cloud_error(exc, secrets=(cloud_account.secret,))
@@ -127,8 +128,18 @@ def _account_options(cloud_account: CloudAccount) -> dict[str, Any]:
         "secret_key": cloud_account.secret,
     }
     if cloud_account.endpoint:
-        options["endpoint"] = cloud_account.endpoint
+        options["endpoint"] = _allowed_endpoint(cloud_account.endpoint)
     return options
+
+
+def _allowed_endpoint(endpoint: str) -> str:
+    """The endpoint if the outbound policy allows it now (a name may resolve elsewhere
+    than at save time); the SDK resolves it again when it connects (see README)."""
+    try:
+        outbound.check_endpoint(endpoint)
+    except outbound.OutboundRefused as exc:
+        raise CloudError(CloudErrorKind.CONFIG, "outbound_refused", exc.message) from exc
+    return endpoint
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from hub.core.crypto import MASK
+from hub.core.outbound import OutboundRefused, check_git_url
 from hub.core.serializers import (
     DescriptionField,
     PermsField,
@@ -168,6 +169,11 @@ class StepSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"playbook_url": ["Use an https://, ssh://, git:// or file:// git URL."]}
             )
+        if url:
+            try:
+                check_git_url(url)  # and again by the clone, at each run
+            except OutboundRefused as exc:
+                raise serializers.ValidationError({"playbook_url": [exc.message]}) from exc
         path = attrs.get("playbook_path", "")
         if path.startswith("/") or ".." in path.split("/"):
             raise serializers.ValidationError(

@@ -6,6 +6,7 @@ from django.core.validators import URLValidator, validate_email
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
+from hub.core import outbound
 from hub.core.crypto import MASK
 from hub.core.permissions import user_can
 from hub.core.serializers import DescriptionField, PermsField, StoredJSONField, StrictCharField
@@ -13,7 +14,7 @@ from hub.inventory.api.serializers import VisiblePrimaryKeyField
 from hub.inventory.models import Account, Host, HostGroup
 from hub.jobs.models import ExecutionPlan
 from hub.schedules import cron
-from hub.schedules.choices import Channel, TargetKind
+from hub.schedules.choices import Channel, DeliveryStatus, TargetKind
 from hub.schedules.models import NotificationDelivery, NotificationRule, Schedule, ScheduleRun
 from hub.schedules.services import schedule_summary
 from hub.scripts.models import ScriptTemplate
@@ -255,6 +256,23 @@ class EnabledSerializer(serializers.Serializer):
     enabled = serializers.BooleanField()
 
 
+def _webhook_url(value: str) -> None:
+    """Refused now if it points where the hub must not post (checked again at each send)."""
+    if value:
+        try:
+            outbound.check_url(value, purpose=outbound.WEBHOOK)
+        except outbound.OutboundRefused as exc:
+            raise serializers.ValidationError(exc.message) from exc
+
+
+def _plain_address(value: str) -> None:
+    """A mailbox on a named domain: no quoted local part and no [address] literal, which
+    would let a rule aim the hub's mail relay at an address instead of a domain."""
+    local, _sep, domain = value.rpartition("@")
+    if '"' in local or domain.startswith("[") or any(c in value for c in ",;<>\r\n"):
+        raise serializers.ValidationError("Give a plain address such as ops@example.com.")
+
+
 class NotificationRuleSerializer(serializers.ModelSerializer):
     """A notification rule; the webhook secret is write-only (the mask keeps it)."""
 
@@ -265,13 +283,15 @@ class NotificationRuleSerializer(serializers.ModelSerializer):
         max_length=1000,
         required=False,
         allow_blank=True,
-        validators=[URLValidator(schemes=["http", "https"])],
+        validators=[URLValidator(schemes=["http", "https"]), _webhook_url],
     )
     webhook_secret = StrictCharField(
         write_only=True, required=False, allow_blank=True, max_length=1024, trim_whitespace=False
     )
     has_webhook_secret = serializers.SerializerMethodField()
-    email_to = serializers.ListField(child=serializers.EmailField(), required=False, max_length=50)
+    email_to = serializers.ListField(
+        child=serializers.EmailField(validators=[_plain_address]), required=False, max_length=50
+    )
     perms = PermsField()
 
     class Meta:
@@ -328,6 +348,9 @@ class NotificationRuleSerializer(serializers.ModelSerializer):
 
 
 class NotificationDeliverySerializer(serializers.ModelSerializer):
+    """A delivery attempt; the reply code of a failed one is shown to administrators only
+    (to others it would tell a closed port from a 403: a port-scan oracle)."""
+
     class Meta:
         model = NotificationDelivery
         fields = [
@@ -344,3 +367,11 @@ class NotificationDeliverySerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: NotificationDelivery) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if instance.status != DeliveryStatus.SENT and not getattr(user, "is_staff", False):
+            data["response_code"] = None
+        return data

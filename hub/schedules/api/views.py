@@ -118,10 +118,13 @@ class NotificationRuleViewSet(HubModelViewSet):
     @action(detail=True, methods=["post"], required_action="execute")
     def test(self, request: Request, pk: str) -> Response:
         delivery = notifications.send_test_notification(actor=request.user, rule=self.get_object())
-        return Response(NotificationDeliverySerializer(delivery).data, status=201)
+        out = NotificationDeliverySerializer(delivery, context=self.get_serializer_context())
+        return Response(out.data, status=201)
 
     @extend_schema(responses=NotificationDeliverySerializer(many=True))
     @action(detail=True, methods=["get"])
     def deliveries(self, request: Request, pk: str) -> Response:
         page = self.paginate_queryset(selectors.deliveries_of(self.get_object()))
-        return self.get_paginated_response(NotificationDeliverySerializer(page, many=True).data)
+        context = self.get_serializer_context()
+        out = NotificationDeliverySerializer(page, many=True, context=context)
+        return self.get_paginated_response(out.data)
