@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextvars
+import functools
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 
@@ -21,11 +24,42 @@ _current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
 )
 
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
 def client_ip(request: HttpRequest) -> str | None:
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address: REMOTE_ADDR, unless that peer is a trusted proxy.
+
+    Behind trusted proxies (HUB_TRUSTED_PROXIES) we walk X-Forwarded-For from the right and
+    take the first hop that is not itself trusted; anything left of it is client-supplied
+    and forgeable. This is the only place the client address is computed (audit, login
+    delays, login throttle).
+    """
+    address = _parse_ip(request.META.get("REMOTE_ADDR", ""))
+    trusted = _networks(tuple(settings.HUB_TRUSTED_PROXIES))
+    hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    while address is not None and hops and any(address in net for net in trusted):
+        hop = _parse_ip(hops.pop())
+        if hop is None:  # a garbled hop: the trusted proxy that relayed it is all we know
+            break
+        address = hop
+    return str(address) if address is not None else None
+
+
+def _parse_ip(value: str) -> IPAddress | None:
+    try:
+        parsed = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+        return parsed.ipv4_mapped
+    return parsed
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(entries: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
 
 
 def current_request_context() -> RequestContext:

@@ -1,37 +1,40 @@
-"""A small arithmetic captcha, rendered as SVG (switchable with feature.captcha)."""
+"""An image captcha (switchable with feature.captcha): random characters drawn as a PNG.
+
+The answer never leaves the server: it sits in the cache under a random key for a few
+minutes and the first check consumes it, right or wrong.
+"""
 
 from __future__ import annotations
 
+import base64
 import secrets
-from html import escape
 
+from captcha.image import ImageCaptcha
 from django.core.cache import cache
 
 _TTL_SECONDS = 300
+_LENGTH = 5
+_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I/L: people misread them
 
 
 def new_captcha() -> dict[str, str]:
-    left, right = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
+    answer = "".join(secrets.choice(_ALPHABET) for _ in range(_LENGTH))
     key = secrets.token_urlsafe(16)
-    cache.set(f"captcha:{key}", str(left + right), _TTL_SECONDS)
-    return {"key": key, "image": _svg(f"{left} + {right} = ?")}
+    cache.set(_cache_key(key), answer, _TTL_SECONDS)
+    png = ImageCaptcha(width=160, height=60).generate(answer).getvalue()
+    return {"key": key, "image": "data:image/png;base64," + base64.b64encode(png).decode()}
 
 
 def check_captcha(key: str, answer: str) -> bool:
-    expected = cache.get(f"captcha:{key}") if key else None
-    if key:
-        cache.delete(f"captcha:{key}")
-    return expected is not None and secrets.compare_digest(expected, answer.strip())
+    if not key:
+        return False
+    expected = cache.get(_cache_key(key))
+    # DELETE reports whether it removed the key, so of two racing checks only one wins.
+    consumed = cache.delete(_cache_key(key))
+    if not consumed or expected is None:
+        return False
+    return secrets.compare_digest(expected.encode(), answer.strip().upper().encode())
 
 
-def _svg(text: str) -> str:
-    noise = "".join(
-        f'<line x1="{secrets.randbelow(120)}" y1="{secrets.randbelow(40)}" '
-        f'x2="{secrets.randbelow(120)}" y2="{secrets.randbelow(40)}" stroke="#999"/>'
-        for _ in range(4)
-    )
-    return (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40">'
-        f'<rect width="120" height="40" fill="#f2f3f5"/>{noise}'
-        f'<text x="12" y="27" font-size="20" font-family="monospace">{escape(text)}</text></svg>'
-    )
+def _cache_key(key: str) -> str:
+    return f"captcha:{key}"

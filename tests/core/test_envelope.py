@@ -88,8 +88,10 @@ def test_snapshot_masks_secrets_and_changes_show_only_differences(owner: Any) ->
     assert changes_between(snapshot(account), snapshot(account)) == {}
 
 
-def test_request_context_reaches_audit_rows(api: Any) -> None:
+def test_request_context_reaches_audit_rows(api: Any, settings: Any) -> None:
     from hub.audit.models import AuditLog
+
+    settings.HUB_TRUSTED_PROXIES = ["127.0.0.1", "10.0.0.0/8"]  # the test peer and its proxy
 
     ok(
         api.post(

@@ -138,7 +138,9 @@ class GroupSerializer(serializers.ModelSerializer):
 class CaptchaSerializer(serializers.Serializer):
     enabled = serializers.BooleanField()
     key = serializers.CharField(required=False)
-    image = serializers.CharField(required=False, help_text="An SVG image of the question.")
+    image = serializers.CharField(
+        required=False, help_text="A data:image/png;base64 URL of the characters to type."
+    )
 
 
 class HolderSerializer(serializers.Serializer):

@@ -16,6 +16,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from hub.core import services as crud
+from hub.core.middleware import client_ip
 from hub.core.permissions import holders_of
 from hub.system.services import get_setting
 from hub.users import permission_services, services
@@ -36,10 +37,17 @@ from hub.users.captcha import new_captcha
 from hub.users.exceptions import LoginFailed
 
 
+class ClientIpThrottle(ScopedRateThrottle):
+    """Keyed by the one client address helper (DRF's own trusts any X-Forwarded-For)."""
+
+    def get_ident(self, request: Request) -> str:
+        return client_ip(request._request) or "unknown"
+
+
 class LoginView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientIpThrottle]
     throttle_scope = "login"
 
     @extend_schema(request=LoginSerializer, responses=LoginResultSerializer)
@@ -47,13 +55,15 @@ class LoginView(APIView):
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user, tokens = services.login_user(request=request._request, **data.validated_data)
-        session_login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
+        session_login(request._request, user, backend="hub.users.backends.GuardedModelBackend")
         return Response({**tokens, "user": MeSerializer(user).data})
 
 
 class CaptchaView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = [ClientIpThrottle]
+    throttle_scope = "captcha"
 
     @extend_schema(responses=CaptchaSerializer)
     def get(self, request: Request) -> Response:
