@@ -10,9 +10,11 @@ django_asgi = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from hub.core.limits import leave_bodies_to_django  # noqa: E402
 from hub.executions.realtime.auth import JwtOrSessionAuthMiddleware  # noqa: E402
 from hub.executions.realtime.routing import websocket_urlpatterns  # noqa: E402
 
+leave_bodies_to_django()
 application = ProtocolTypeRouter(
     {
         "http": django_asgi,

@@ -6,6 +6,7 @@ production sets DATABASE_URL, REDIS_URL and SECRET_KEY. Bad values fail loudly a
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -63,8 +64,8 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "guardian",
-    "axes",
     "channels",
     "django_celery_beat",
     "hub.core",
@@ -82,6 +83,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "hub.core.limits.InputLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -89,7 +91,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hub.core.middleware.RequestContextMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hub.urls"
@@ -170,8 +171,7 @@ CACHES = {
 }
 
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "hub.users.backends.GuardedModelBackend",  # ModelBackend behind the login delays
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -179,13 +179,26 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user object
 
-AXES_FAILURE_LIMIT = _positive_int("LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=_positive_int("LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
-AXES_LOCKOUT_CALLABLE = "hub.users.services.lockout_response"
-AXES_VERBOSE = False
+# Login delays (hub/users/login_guard.py): past a limit of failures per account (from any
+# address) or per address (any usernames), each attempt waits 2**k s, capped; never a lockout.
+LOGIN_FAILURE_LIMIT = _positive_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = _positive_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
+LOGIN_MAX_DELAY_SECONDS = 60 * _positive_int("LOGIN_LOCKOUT_MINUTES", 15)
+
+
+def _ip_networks(name: str) -> list[str]:
+    """Comma-separated IPs or CIDRs, checked now so a typo fails at start."""
+    values: list[str] = env.list(name, default=[])
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}: {value!r} is not an IP or CIDR") from exc
+    return values
+
+
+# Peers whose X-Forwarded-For is believed (hub/core/middleware.py client_ip).
+HUB_TRUSTED_PROXIES = _ip_networks("HUB_TRUSTED_PROXIES")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -195,20 +208,23 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["hub.core.envelope.EnvelopeRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
+        "hub.core.limits.JSONParser",
+        "hub.core.limits.MultiPartParser",
+        "hub.core.limits.FormParser",
     ],
     "EXCEPTION_HANDLER": "hub.core.envelope.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "hub.core.pagination.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "hub.core.limits.BoundedFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"login": env.str("LOGIN_THROTTLE_RATE", default="30/min")},
+    "DEFAULT_SCHEMA_CLASS": "hub.core.schema.HubAutoSchema",
+    "DEFAULT_THROTTLE_RATES": {
+        "login": env.str("LOGIN_THROTTLE_RATE", default="30/min"),
+        "captcha": env.str("LOGIN_THROTTLE_RATE", default="30/min"),
+    },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SIMPLE_JWT = {
@@ -224,6 +240,10 @@ SPECTACULAR_SETTINGS = {
     "{code, message, success, content}.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc served by the hub itself, so /api/docs/ works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ScriptTypeEnum": "hub.scripts.choices.ScriptType",
@@ -279,7 +299,6 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
-        "axes": {"level": "WARNING"},
     },
 }
 

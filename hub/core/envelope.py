@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
@@ -81,10 +82,24 @@ def _in_use(exc: ProtectedError | RestrictedError) -> Conflict:
     )
 
 
+def _request_limit(exc: Exception) -> exceptions.APIException:
+    """Django's body limits (raised while DRF parses) as the 400/413 they mean."""
+    error = exceptions.APIException({"body": [str(exc)]})
+    error.status_code = 413 if isinstance(exc, RequestDataTooBig) else 400
+    return error
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Maps DRF, Django and domain exceptions to 4xx envelopes naming the field."""
     extra = exc.extra if isinstance(exc, DomainError) else {}
-    if isinstance(exc, DomainError):
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        exc = _request_limit(exc)
+    elif isinstance(exc, OverflowError):
+        # SQLite cannot bind an integer past 64 bits: an input number no field bounded.
+        exc = exceptions.ValidationError(
+            {"non_field_errors": ["A number in the request is out of the 64-bit range."]}
+        )
+    elif isinstance(exc, DomainError):
         exc = exc.as_api_exception()
     elif isinstance(exc, DjangoValidationError):
         detail = (

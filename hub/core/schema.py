@@ -1,8 +1,58 @@
-"""drf-spectacular hook: documents every JSON response inside the envelope."""
+"""drf-spectacular: the schema class and hook that keep the OpenAPI document truthful.
+
+Every JSON response is documented inside the envelope; file responses stay what they are.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.core.exceptions import FieldDoesNotExist
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import is_list_serializer
+from rest_framework import serializers
+
+
+def _blank_model_choice(field: serializers.Field) -> bool:
+    """A read-only choice field over a `blank=True` model field can answer ""."""
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
+    source = field.source or ""
+    if model is None or not isinstance(field, serializers.ChoiceField) or "." in source:
+        return False
+    try:
+        return bool(model._meta.get_field(source).blank)
+    except FieldDoesNotExist:
+        return False
+
+
+class HubAutoSchema(AutoSchema):
+    """Documents what read-only fields really answer.
+
+    DRF answers a field's `default=None` when a dotted `source` crosses a missing relation
+    (`account.name` of a host without account), DRF drops `allow_blank` from read-only
+    model choice fields although the model allows "", and drf-spectacular takes every
+    `list` action for a list.
+    """
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        """A plain (non-generic) ViewSet's `list` answers what its annotation says: an
+        object unless the annotated serializer is `many=True`."""
+        if getattr(self.view, "action", None) == "list" and not hasattr(self.view, "get_queryset"):
+            chosen = self.get_response_serializers() if serializer is None else serializer
+            if isinstance(chosen, dict) and chosen:
+                chosen = next(iter(chosen.values()))
+            return is_list_serializer(chosen)
+        return bool(super()._is_list_view(serializer))
+
+    def _map_serializer_field(
+        self, field: serializers.Field, direction: str, bypass_extensions: bool = False
+    ) -> dict[str, Any]:
+        if field.read_only and _blank_model_choice(field):
+            field.allow_blank = True  # type: ignore[attr-defined]
+        schema: dict[str, Any] = super()._map_serializer_field(field, direction, bypass_extensions)
+        if field.read_only and field.default is None and "$ref" not in schema:
+            schema["nullable"] = True
+        return schema
 
 
 def _wrapped(inner: dict[str, Any] | None, success: bool) -> dict[str, Any]:
@@ -27,7 +77,11 @@ def wrap_in_envelope(
                 continue
             responses = operation.setdefault("responses", {})
             for status, response in responses.items():
+                if str(status) == "204":
+                    continue  # No Content: an empty body, not an envelope
                 content = response.setdefault("content", {})
+                if content and "application/json" not in content:
+                    continue  # a file (zip, gzip, text): documented as it is, no envelope
                 media = content.setdefault("application/json", {})
                 media["schema"] = _wrapped(media.get("schema"), str(status).startswith("2"))
             responses.setdefault(

@@ -177,7 +177,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Counts, per-day trend, top failures (cached, shared) and the user's recent items. */
+        /** @description Counts, per-day trend, top failures and recent items, of what the user may view. */
         get: operations["dashboard_stats_retrieve"];
         put?: never;
         post?: never;
@@ -346,10 +346,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         get: operations["hosts_list"];
         put?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         post: operations["hosts_create"];
         delete?: never;
         options?: never;
@@ -364,16 +372,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         get: operations["hosts_retrieve"];
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         put: operations["hosts_update"];
         post?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         delete: operations["hosts_destroy"];
         options?: never;
         head?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         patch: operations["hosts_partial_update"];
         trace?: never;
     };
@@ -384,10 +408,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         get: operations["hosts_accounts_list"];
         put?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         post: operations["hosts_accounts_create"];
         delete?: never;
         options?: never;
@@ -402,16 +434,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         get: operations["hosts_accounts_retrieve"];
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         put: operations["hosts_accounts_update"];
         post?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         delete: operations["hosts_accounts_destroy"];
         options?: never;
         head?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         patch: operations["hosts_accounts_partial_update"];
         trace?: never;
     };
@@ -424,7 +472,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         post: operations["hosts_bulk_delete_create"];
         delete?: never;
         options?: never;
@@ -441,7 +493,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         post: operations["hosts_bulk_import_create"];
         delete?: never;
         options?: never;
@@ -458,7 +514,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         post: operations["hosts_bulk_update_create"];
         delete?: never;
         options?: never;
@@ -473,10 +533,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         get: operations["hosts_cloud_accounts_list"];
         put?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         post: operations["hosts_cloud_accounts_create"];
         delete?: never;
         options?: never;
@@ -491,16 +559,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         get: operations["hosts_cloud_accounts_retrieve"];
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         put: operations["hosts_cloud_accounts_update"];
         post?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         delete: operations["hosts_cloud_accounts_destroy"];
         options?: never;
         head?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         patch: operations["hosts_cloud_accounts_partial_update"];
         trace?: never;
     };
@@ -513,7 +597,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         post: operations["hosts_cloud_accounts_test_create"];
         delete?: never;
         options?: never;
@@ -560,10 +648,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         get: operations["hosts_groups_list"];
         put?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         post: operations["hosts_groups_create"];
         delete?: never;
         options?: never;
@@ -578,16 +674,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         get: operations["hosts_groups_retrieve"];
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         put: operations["hosts_groups_update"];
         post?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         delete: operations["hosts_groups_destroy"];
         options?: never;
         head?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         patch: operations["hosts_groups_partial_update"];
         trace?: never;
     };
@@ -598,7 +710,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         get: operations["hosts_groups_tree_list"];
         put?: never;
         post?: never;
@@ -650,7 +766,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description Who holds which object permissions; grant and revoke them. */
-        get: operations["permissions_list"];
+        get: operations["permissions_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -961,10 +1077,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         get: operations["script_templates_list"];
         put?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         post: operations["script_templates_create"];
         delete?: never;
         options?: never;
@@ -979,16 +1103,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         get: operations["script_templates_retrieve"];
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         put: operations["script_templates_update"];
         post?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         delete: operations["script_templates_destroy"];
         options?: never;
         head?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         patch: operations["script_templates_partial_update"];
         trace?: never;
     };
@@ -999,7 +1139,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         get: operations["script_templates_diff_retrieve"];
         put?: never;
         post?: never;
@@ -1018,7 +1162,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         post: operations["script_templates_rollback_create"];
         delete?: never;
         options?: never;
@@ -1033,7 +1181,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         get: operations["script_templates_versions_list"];
         put?: never;
         post?: never;
@@ -1050,7 +1202,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         get: operations["script_templates_versions_retrieve"];
         put?: never;
         post?: never;
@@ -1069,7 +1225,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         post: operations["script_templates_versions_status_create"];
         delete?: never;
         options?: never;
@@ -1086,7 +1246,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         post: operations["script_templates_check_create"];
         delete?: never;
         options?: never;
@@ -1208,10 +1372,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         get: operations["templates_list"];
         put?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         post: operations["templates_create"];
         delete?: never;
         options?: never;
@@ -1226,16 +1398,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         get: operations["templates_retrieve"];
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         put: operations["templates_update"];
         post?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         delete: operations["templates_destroy"];
         options?: never;
         head?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         patch: operations["templates_partial_update"];
         trace?: never;
     };
@@ -1279,10 +1467,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         get: operations["templates_plans_list"];
         put?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         post: operations["templates_plans_create"];
         delete?: never;
         options?: never;
@@ -1297,16 +1493,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         get: operations["templates_plans_retrieve"];
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         put: operations["templates_plans_update"];
         post?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         delete: operations["templates_plans_destroy"];
         options?: never;
         head?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         patch: operations["templates_plans_partial_update"];
         trace?: never;
     };
@@ -1351,7 +1563,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         post: operations["templates_plans_sync_create"];
         delete?: never;
         options?: never;
@@ -1366,7 +1582,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description CRUD over one permissioned model. Subclasses set `model` and the serializers. */
+        /**
+         * @description CRUD over one permissioned model. Subclasses set `model` and the serializers.
+         *
+         *     Generic in the model: `class HostViewSet(HubModelViewSet[Host])`.
+         */
         get: operations["templates_plans_sync_preview_retrieve"];
         put?: never;
         post?: never;
@@ -1474,6 +1694,10 @@ export interface components {
         BecomeMethodEnum: "sudo" | "su";
         /** @enum {unknown} */
         BlankEnum: "";
+        BulkDeleteResult: {
+            /** @description How many hosts were deleted. */
+            deleted: number;
+        };
         BulkIdsRequest: {
             ids: number[];
         };
@@ -1490,10 +1714,14 @@ export interface components {
             remove_groups?: number[];
             labels?: unknown;
         };
+        BulkUpdateResult: {
+            /** @description How many hosts were changed. */
+            updated: number;
+        };
         Captcha: {
             enabled: boolean;
             key?: string;
-            /** @description An SVG image of the question. */
+            /** @description A data:image/png;base64 URL of the characters to type. */
             image?: string;
         };
         /**
@@ -1506,6 +1734,10 @@ export interface components {
             script_type: components["schemas"]["ScriptTypeEnum"];
             content: string;
         };
+        CheckResult: {
+            matches: components["schemas"]["RuleMatch"][];
+            blocked: boolean;
+        };
         CloudAccount: {
             readonly id: number;
             name: string;
@@ -1516,15 +1748,15 @@ export interface components {
             filters?: unknown;
             endpoint?: string;
             account?: number | null;
-            readonly account_name: string;
+            readonly account_name: string | null;
             group?: number | null;
-            readonly group_name: string;
+            readonly group_name: string | null;
             sync_interval?: number;
             description?: string;
-            readonly last_sync_id: number;
-            readonly last_sync_status: string;
+            readonly last_sync_id: number | null;
+            readonly last_sync_status: string | null;
             /** Format: date-time */
-            readonly last_sync_finished_at: string;
+            readonly last_sync_finished_at: string | null;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -1559,14 +1791,14 @@ export interface components {
             readonly trigger: components["schemas"]["CloudSyncTriggerEnum"];
             readonly provider: components["schemas"]["ProviderEnum"];
             readonly cloud_account: number | null;
-            readonly cloud_account_name: string;
+            readonly cloud_account_name: string | null;
             readonly request: unknown;
             readonly summary: unknown;
             readonly error: string;
-            readonly error_kind: components["schemas"]["ErrorKindEnum"];
+            readonly error_kind: components["schemas"]["ErrorKindEnum"] | components["schemas"]["BlankEnum"];
             readonly error_code: string;
             readonly task_id: string;
-            readonly created_by: string;
+            readonly created_by: string | null;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -1686,7 +1918,7 @@ export interface components {
             status?: components["schemas"]["ExecutionStatusEnum"];
             control?: components["schemas"]["ControlEnum"] | components["schemas"]["BlankEnum"];
             created_by?: number | null;
-            readonly created_by_name: string;
+            readonly created_by_name: string | null;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -1725,7 +1957,7 @@ export interface components {
             status?: components["schemas"]["ExecutionStatusEnum"];
             control?: components["schemas"]["ControlEnum"] | components["schemas"]["BlankEnum"];
             created_by?: number | null;
-            readonly created_by_name: string;
+            readonly created_by_name: string | null;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -1858,7 +2090,7 @@ export interface components {
             labels?: unknown;
             description?: string;
             account?: number | null;
-            readonly account_name: string;
+            readonly account_name: string | null;
             groups?: number[];
             readonly status: components["schemas"]["HostStatusEnum"];
             readonly status_message: string;
@@ -2025,6 +2257,14 @@ export interface components {
             execution_id: number;
             status: string;
         };
+        LogSlice: {
+            host: string;
+            offset: number;
+            next_offset: number;
+            size: number;
+            text: string;
+            complete: boolean;
+        };
         LoginRequest: {
             username: string;
             password: string;
@@ -2067,6 +2307,10 @@ export interface components {
          * @enum {string}
          */
         ModeEnum: "push" | "fetch";
+        /**
+         * @description A delivery attempt; the reply code of a failed one is shown to administrators only
+         *     (to others it would tell a closed port from a 403: a port-scan oracle).
+         */
         NotificationDelivery: {
             readonly id: number;
             readonly rule: number;
@@ -2570,6 +2814,29 @@ export interface components {
             target_hosts?: number[];
             target_groups?: number[];
         };
+        PlanSyncPreview: {
+            needs_sync: boolean;
+            from_version: number;
+            to_version: number;
+            added_steps: components["schemas"]["StepRef"][];
+            removed_steps: components["schemas"]["StepRef"][];
+            changed_steps: components["schemas"]["StepRef"][];
+            added_variables: string[];
+            removed_variables: string[];
+            changed_variables: string[];
+        };
+        PlanSyncResult: {
+            needs_sync: boolean;
+            from_version: number;
+            to_version: number;
+            added_steps: components["schemas"]["StepRef"][];
+            removed_steps: components["schemas"]["StepRef"][];
+            changed_steps: components["schemas"]["StepRef"][];
+            added_variables: string[];
+            removed_variables: string[];
+            changed_variables: string[];
+            plan: components["schemas"]["ExecutionPlan"];
+        };
         /**
          * @description * `aliyun` - Aliyun ECS
          *     * `tencent` - Tencent Cloud CVM
@@ -2603,6 +2870,13 @@ export interface components {
         RollbackRequest: {
             version: number;
         };
+        RuleMatch: {
+            rule_id: number;
+            action: string;
+            description: string;
+            line: number;
+            text: string;
+        };
         RunExecution: {
             id: number;
             name: string;
@@ -2623,10 +2897,10 @@ export interface components {
             enabled?: boolean;
             target_kind?: components["schemas"]["TargetKindEnum"];
             plan?: number | null;
-            readonly plan_name: string;
+            readonly plan_name: string | null;
             variables?: unknown;
             script?: number | null;
-            readonly script_name: string;
+            readonly script_name: string | null;
             script_version?: number | null;
             script_content?: string;
             script_type?: components["schemas"]["ScriptTypeEnum"];
@@ -2643,7 +2917,7 @@ export interface components {
             readonly next_runs: string[];
             /** Format: date-time */
             readonly last_run_at: string | null;
-            readonly created_by: string;
+            readonly created_by: string | null;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -2687,8 +2961,8 @@ export interface components {
             readonly scheduled_for: string | null;
             readonly message: string;
             readonly execution: components["schemas"]["RunExecution"] | null;
-            readonly execution_status: string;
-            readonly triggered_by: string;
+            readonly execution_status: string | null;
+            readonly triggered_by: string | null;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -2716,6 +2990,15 @@ export interface components {
          * @enum {string}
          */
         ScheduleRunTriggerEnum: "cron" | "manual" | "retry";
+        ScriptDiff: {
+            from_version: number;
+            to_version: number;
+            /** @description Unified diff of the contents. */
+            diff: string;
+            from_content: string;
+            to_content: string;
+            parameters_changed: boolean;
+        };
         /** @description The list view leaves out content to keep pages small. */
         ScriptList: {
             readonly id: number;
@@ -2725,10 +3008,10 @@ export interface components {
             tags?: unknown;
             description?: string;
             parameters?: unknown;
-            readonly current_version: number;
+            readonly current_version: number | null;
             /** @default 0 */
             readonly version_count: number;
-            readonly created_by_name: string;
+            readonly created_by_name: string | null;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -2745,10 +3028,10 @@ export interface components {
             description?: string;
             content: string;
             parameters?: unknown;
-            readonly current_version: number;
+            readonly current_version: number | null;
             /** @default 0 */
             readonly version_count: number;
-            readonly created_by_name: string;
+            readonly created_by_name: string | null;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -2783,7 +3066,7 @@ export interface components {
             parameters?: unknown;
             comment?: string;
             status?: components["schemas"]["ScriptVersionStatusEnum"];
-            readonly created_by_name: string;
+            readonly created_by_name: string | null;
             /** Format: date-time */
             readonly created_at: string;
         };
@@ -2833,6 +3116,10 @@ export interface components {
                 [key: string]: unknown;
             };
             cached: boolean;
+            /** @description Figures from before the latest write; fresh ones are being computed. */
+            stale: boolean;
+            /** Format: date-time */
+            computed_at: string;
         };
         Step: {
             id?: number;
@@ -2862,6 +3149,10 @@ export interface components {
             playbook_url?: string;
             playbook_ref?: string;
             playbook_path?: string;
+        };
+        StepRef: {
+            id: number;
+            name: string;
         };
         StepRequest: {
             id?: number;
@@ -2900,6 +3191,13 @@ export interface components {
          * @enum {string}
          */
         StepTypeEnum: "script" | "file_push" | "file_fetch" | "playbook";
+        StoredFile: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            size: number;
+            sha256: string;
+        };
         /**
          * @description * `plan` - Execution plan
          *     * `script` - Script
@@ -2915,10 +3213,6 @@ export interface components {
             finished: number;
             /** Format: double */
             success_rate: number | null;
-        };
-        Upload: {
-            /** Format: uri */
-            file: string;
         };
         UploadRequest: {
             /** Format: binary */
@@ -3266,15 +3560,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        code: number;
-                        message: string;
-                        /** @enum {boolean} */
-                        success: true;
-                        content: unknown;
-                    };
-                };
+                content?: never;
             };
             /** @description Invalid input; content.errors names each field. */
             400: {
@@ -3747,15 +4033,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        code: number;
-                        message: string;
-                        /** @enum {boolean} */
-                        success: true;
-                        content: unknown;
-                    };
-                };
+                content?: never;
             };
             /** @description Invalid input; content.errors names each field. */
             400: {
@@ -4097,19 +4375,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description log text */
+            /** @description Log file. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: number;
-                        message: string;
-                        /** @enum {boolean} */
-                        success: true;
-                        content: unknown;
-                    };
+                    "text/plain": string;
                 };
             };
             /** @description Invalid input; content.errors names each field. */
@@ -4156,7 +4428,7 @@ export interface operations {
                         message: string;
                         /** @enum {boolean} */
                         success: true;
-                        content: components["schemas"]["ExecutionList"];
+                        content: components["schemas"]["LogSlice"];
                     };
                 };
             };
@@ -4589,15 +4861,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        code: number;
-                        message: string;
-                        /** @enum {boolean} */
-                        success: true;
-                        content: unknown;
-                    };
-                };
+                content?: never;
             };
             /** @description Invalid input; content.errors names each field. */
             400: {
@@ -4883,15 +5147,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        code: number;
-                        message: string;
-                        /** @enum {boolean} */
-                        success: true;
-                        content: unknown;
-                    };
-                };
+                content?: never;
             };
             /** @description Invalid input; content.errors names each field. */
             400: {
@@ -4987,7 +5243,7 @@ export interface operations {
                         message: string;
                         /** @enum {boolean} */
                         success: true;
-                        content: components["schemas"]["Host"];
+                        content: components["schemas"]["BulkDeleteResult"];
                     };
                 };
             };
@@ -5083,7 +5339,7 @@ export interface operations {
                         message: string;
                         /** @enum {boolean} */
                         success: true;
-                        content: components["schemas"]["Host"];
+                        content: components["schemas"]["BulkUpdateResult"];
                     };
                 };
             };
@@ -5321,15 +5577,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        code: number;
-                        message: string;
-                        /** @enum {boolean} */
-                        success: true;
-                        content: unknown;
-                    };
-                };
+                content?: never;
             };
             /** @description Invalid input; content.errors names each field. */
             400: {
@@ -5769,15 +6017,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        code: number;
-                        message: string;
-                        /** @enum {boolean} */
-                        success: true;
-                        content: unknown;
-                    };
-                };
+                content?: never;
             };
             /** @description Invalid input; content.errors names each field. */
             400: {
@@ -5996,7 +6236,7 @@ export interface operations {
             };
         };
     };
-    permissions_list: {
+    permissions_retrieve: {
         parameters: {
             query: {
                 object_id: number;
@@ -6018,7 +6258,7 @@ export interface operations {
                         message: string;
                         /** @enum {boolean} */
                         success: true;
-                        content: components["schemas"]["Holders"][];
+                        content: components["schemas"]["Holders"];
                     };
                 };
             };
@@ -6570,15 +6810,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        code: number;
-                        message: string;
-                        /** @enum {boolean} */
-                        success: true;
-                        content: unknown;
-                    };
-                };
+                content?: never;
             };
             /** @description Invalid input; content.errors names each field. */
             400: {
@@ -7076,15 +7308,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        code: number;
-                        message: string;
-                        /** @enum {boolean} */
-                        success: true;
-                        content: unknown;
-                    };
-                };
+                content?: never;
             };
             /** @description Invalid input; content.errors names each field. */
             400: {
@@ -7535,15 +7759,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        code: number;
-                        message: string;
-                        /** @enum {boolean} */
-                        success: true;
-                        content: unknown;
-                    };
-                };
+                content?: never;
             };
             /** @description Invalid input; content.errors names each field. */
             400: {
@@ -7617,8 +7833,10 @@ export interface operations {
     script_templates_diff_retrieve: {
         parameters: {
             query: {
-                from_version: number;
-                to_version: number;
+                /** @description Older version number. */
+                from: number;
+                /** @description Newer version number. */
+                to: number;
             };
             header?: never;
             path: {
@@ -7638,7 +7856,7 @@ export interface operations {
                         message: string;
                         /** @enum {boolean} */
                         success: true;
-                        content: components["schemas"]["ScriptTemplate"];
+                        content: components["schemas"]["ScriptDiff"];
                     };
                 };
             };
@@ -7897,7 +8115,7 @@ export interface operations {
                         message: string;
                         /** @enum {boolean} */
                         success: true;
-                        content: components["schemas"]["ScriptTemplate"];
+                        content: components["schemas"]["CheckResult"];
                     };
                 };
             };
@@ -8132,15 +8350,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        code: number;
-                        message: string;
-                        /** @enum {boolean} */
-                        success: true;
-                        content: unknown;
-                    };
-                };
+                content?: never;
             };
             /** @description Invalid input; content.errors names each field. */
             400: {
@@ -8236,13 +8446,6 @@ export interface operations {
                 };
                 content: {
                     "application/gzip": string;
-                    "application/json": {
-                        code: number;
-                        message: string;
-                        /** @enum {boolean} */
-                        success: true;
-                        content: unknown;
-                    };
                 };
             };
             /** @description Invalid input; content.errors names each field. */
@@ -8655,15 +8858,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        code: number;
-                        message: string;
-                        /** @enum {boolean} */
-                        success: true;
-                        content: unknown;
-                    };
-                };
+                content?: never;
             };
             /** @description Invalid input; content.errors names each field. */
             400: {
@@ -8745,19 +8940,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description zip */
+            /** @description A zip: playbook project, inventory and README. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: number;
-                        message: string;
-                        /** @enum {boolean} */
-                        success: true;
-                        content: unknown;
-                    };
+                    "application/zip": string;
                 };
             };
             /** @description Invalid input; content.errors names each field. */
@@ -8802,7 +8991,7 @@ export interface operations {
                         message: string;
                         /** @enum {boolean} */
                         success: true;
-                        content: components["schemas"]["Upload"];
+                        content: components["schemas"]["StoredFile"];
                     };
                 };
             };
@@ -9035,15 +9224,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        code: number;
-                        message: string;
-                        /** @enum {boolean} */
-                        success: true;
-                        content: unknown;
-                    };
-                };
+                content?: never;
             };
             /** @description Invalid input; content.errors names each field. */
             400: {
@@ -9175,19 +9356,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description zip */
+            /** @description A zip: playbook project, inventory and README. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: number;
-                        message: string;
-                        /** @enum {boolean} */
-                        success: true;
-                        content: unknown;
-                    };
+                    "application/zip": string;
                 };
             };
             /** @description Invalid input; content.errors names each field. */
@@ -9218,13 +9393,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ExecutionPlanRequest"];
-                "multipart/form-data": components["schemas"]["ExecutionPlanRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ExecutionPlanRequest"];
-            };
-        };
+        requestBody?: never;
         responses: {
             200: {
                 headers: {
@@ -9236,7 +9405,7 @@ export interface operations {
                         message: string;
                         /** @enum {boolean} */
                         success: true;
-                        content: components["schemas"]["ExecutionPlan"];
+                        content: components["schemas"]["PlanSyncResult"];
                     };
                 };
             };
@@ -9280,7 +9449,7 @@ export interface operations {
                         message: string;
                         /** @enum {boolean} */
                         success: true;
-                        content: components["schemas"]["ExecutionPlan"];
+                        content: components["schemas"]["PlanSyncPreview"];
                     };
                 };
             };

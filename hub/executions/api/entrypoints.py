@@ -6,13 +6,14 @@ import time
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hub.core.exceptions import NotAllowed
+from hub.core.limits import FormParser, JSONParser, MultiPartParser
 from hub.core.permissions import objects_for, user_can
 from hub.executions import services
 from hub.executions.api.launch_serializers import (
@@ -74,15 +75,22 @@ def _zip_response(name: str, payload: bytes) -> HttpResponse:
     return response
 
 
+ZIP_RESPONSE = {
+    (200, "application/zip"): OpenApiResponse(
+        OpenApiTypes.BINARY, description="A zip: playbook project, inventory and README."
+    )
+}
+
+
 class PlanExportView(APIView):
-    @extend_schema(responses={(200, "application/zip"): OpenApiResponse(description="zip")})
+    @extend_schema(responses=ZIP_RESPONSE)
     def get(self, request: Request, pk: int) -> HttpResponse:
         plan = get_object_or_404(objects_for(request.user, ExecutionPlan), pk=pk)
         return _zip_response(*export_project(actor=request.user, template=plan.template, plan=plan))
 
 
 class TemplateExportView(APIView):
-    @extend_schema(responses={(200, "application/zip"): OpenApiResponse(description="zip")})
+    @extend_schema(responses=ZIP_RESPONSE)
     def get(self, request: Request, pk: int) -> HttpResponse:
         template = get_object_or_404(objects_for(request.user, JobTemplate), pk=pk)
         return _zip_response(*export_project(actor=request.user, template=template))

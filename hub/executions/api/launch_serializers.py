@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from hub.core.limits import ID_MAX
 from hub.core.serializers import StrictCharField
 from hub.inventory.api.serializers import VisiblePrimaryKeyField
 from hub.inventory.models import Account
@@ -16,10 +17,16 @@ from hub.scripts.models import ScriptTemplate
 
 class TargetsMixin(serializers.Serializer):
     target_host_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=5000, default=list
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX),
+        required=False,
+        max_length=5000,
+        default=list,
     )
     target_group_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=1000, default=list
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX),
+        required=False,
+        max_length=1000,
+        default=list,
     )
     account_id = VisiblePrimaryKeyField(Account, source="account", required=False, allow_null=True)
     timeout = serializers.IntegerField(min_value=1, max_value=86400, required=False)
@@ -108,7 +115,7 @@ class PlanLaunchSerializer(serializers.Serializer):
 
 class ConnectionTestSerializer(serializers.Serializer):
     host_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=5000
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX), min_length=1, max_length=5000
     )
     wait = serializers.FloatField(min_value=0, max_value=120, default=60)
 

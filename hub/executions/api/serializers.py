@@ -99,3 +99,12 @@ class LogQuerySerializer(serializers.Serializer):
     host = serializers.CharField(max_length=255)
     offset = serializers.IntegerField(min_value=0, default=0)
     limit = serializers.IntegerField(min_value=1, max_value=1024 * 1024, default=64 * 1024)
+
+
+class LogSliceSerializer(serializers.Serializer):
+    host = serializers.CharField()
+    offset = serializers.IntegerField()
+    next_offset = serializers.IntegerField()
+    size = serializers.IntegerField()
+    text = serializers.CharField(allow_blank=True)
+    complete = serializers.BooleanField()

@@ -5,6 +5,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
@@ -21,6 +22,7 @@ from hub.executions.api.serializers import (
     ExecutionDetailSerializer,
     ExecutionListSerializer,
     LogQuerySerializer,
+    LogSliceSerializer,
 )
 from hub.executions.models import Execution
 from hub.executions.selectors import execution_list_for
@@ -74,7 +76,7 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
         execution = services.retry_failed(actor=request.user, execution=self.get_object())
         return Response({"execution_id": execution.pk, "status": execution.status}, status=201)
 
-    @extend_schema(parameters=[LogQuerySerializer])
+    @extend_schema(parameters=[LogQuerySerializer], responses=LogSliceSerializer)
     @action(detail=True, methods=["get"])
     def logs(self, request: Request, pk: str) -> Response:
         execution = self.get_object()
@@ -95,7 +97,11 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
             }
         )
 
-    @extend_schema(responses={(200, "text/plain"): OpenApiResponse(description="log text")})
+    @extend_schema(
+        responses={
+            (200, "text/plain"): OpenApiResponse(OpenApiTypes.BINARY, description="Log file.")
+        }
+    )
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str) -> HttpResponseBase:
         execution = self.get_object()

@@ -13,8 +13,10 @@ from hub.inventory import services
 from hub.inventory.api.filters import HostFilter, HostGroupFilter
 from hub.inventory.api.serializers import (
     AccountSerializer,
+    BulkDeleteResultSerializer,
     BulkIdsSerializer,
     BulkImportSerializer,
+    BulkUpdateResultSerializer,
     BulkUpdateSerializer,
     HostGroupSerializer,
     HostGroupTreeSerializer,
@@ -84,7 +86,7 @@ class HostViewSet(HubModelViewSet[Host]):
         )
         return Response(result, status=201)
 
-    @extend_schema(request=BulkUpdateSerializer)
+    @extend_schema(request=BulkUpdateSerializer, responses=BulkUpdateResultSerializer)
     @action(detail=False, methods=["post"])
     def bulk_update(self, request: Request) -> Response:
         data = BulkUpdateSerializer(data=request.data, context=self.get_serializer_context())
@@ -95,7 +97,7 @@ class HostViewSet(HubModelViewSet[Host]):
         )
         return Response({"updated": count})
 
-    @extend_schema(request=BulkIdsSerializer)
+    @extend_schema(request=BulkIdsSerializer, responses=BulkDeleteResultSerializer)
     @action(detail=False, methods=["post"])
     def bulk_delete(self, request: Request) -> Response:
         data = BulkIdsSerializer(data=request.data)

@@ -409,3 +409,31 @@ class LaunchSerializer(serializers.Serializer):
 
 class UploadSerializer(serializers.Serializer):
     file = serializers.FileField(max_length=255)
+
+
+class StoredFileSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+
+
+class StepRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class PlanSyncPreviewSerializer(serializers.Serializer):
+    needs_sync = serializers.BooleanField()
+    from_version = serializers.IntegerField()
+    to_version = serializers.IntegerField()
+    added_steps = StepRefSerializer(many=True)
+    removed_steps = StepRefSerializer(many=True)
+    changed_steps = StepRefSerializer(many=True)
+    added_variables = serializers.ListField(child=serializers.CharField())
+    removed_variables = serializers.ListField(child=serializers.CharField())
+    changed_variables = serializers.ListField(child=serializers.CharField())
+
+
+class PlanSyncResultSerializer(PlanSyncPreviewSerializer):
+    plan = ExecutionPlanSerializer()

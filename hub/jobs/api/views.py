@@ -6,15 +6,18 @@ from django.db.models import Count, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from hub.core.limits import MultiPartParser
 from hub.core.viewsets import HubModelViewSet
 from hub.jobs import services
 from hub.jobs.api.serializers import (
     ExecutionPlanSerializer,
     JobTemplateSerializer,
+    PlanSyncPreviewSerializer,
+    PlanSyncResultSerializer,
+    StoredFileSerializer,
     UploadSerializer,
 )
 from hub.jobs.models import ExecutionPlan, JobTemplate, StoredFile
@@ -90,10 +93,12 @@ class ExecutionPlanViewSet(HubModelViewSet[ExecutionPlan]):
         fresh = self.get_queryset().get(pk=plan.pk)
         return ExecutionPlanSerializer(fresh, context=self.get_serializer_context()).data
 
+    @extend_schema(responses=PlanSyncPreviewSerializer)
     @action(detail=True, methods=["get"])
     def sync_preview(self, request: Request, pk: str) -> Response:
         return Response(services.plan_sync_preview(self.get_object()))
 
+    @extend_schema(request=None, responses=PlanSyncResultSerializer)
     @action(detail=True, methods=["post"], required_action="change")
     def sync(self, request: Request, pk: str) -> Response:
         preview = services.sync_plan(actor=request.user, plan=self.get_object())
@@ -107,7 +112,9 @@ class StoredFileViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
     serializer_class = UploadSerializer
     queryset = StoredFile.objects.none()
 
-    @extend_schema(request={"multipart/form-data": UploadSerializer})
+    @extend_schema(
+        request={"multipart/form-data": UploadSerializer}, responses={201: StoredFileSerializer}
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = UploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)

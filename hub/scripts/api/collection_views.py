@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hub.core.limits import MultiPartParser
 from hub.scripts import collection_services as services
 from hub.scripts.api.collection_serializers import (
     ExportCollectionQuerySerializer,

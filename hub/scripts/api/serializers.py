@@ -153,3 +153,25 @@ class DangerousRuleSerializer(serializers.ModelSerializer):
 
     def validate_pattern(self, value: str) -> str:
         return validate_pattern(value)
+
+
+class ScriptDiffSerializer(serializers.Serializer):
+    from_version = serializers.IntegerField()
+    to_version = serializers.IntegerField()
+    diff = serializers.CharField(allow_blank=True, help_text="Unified diff of the contents.")
+    from_content = serializers.CharField(allow_blank=True)
+    to_content = serializers.CharField(allow_blank=True)
+    parameters_changed = serializers.BooleanField()
+
+
+class RuleMatchSerializer(serializers.Serializer):
+    rule_id = serializers.IntegerField()
+    action = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    line = serializers.IntegerField()
+    text = serializers.CharField(allow_blank=True)
+
+
+class CheckResultSerializer(serializers.Serializer):
+    matches = RuleMatchSerializer(many=True)
+    blocked = serializers.BooleanField()

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
@@ -15,10 +15,12 @@ from hub.core.viewsets import HubModelViewSet
 from hub.scripts import services
 from hub.scripts.api.filters import ScriptFilter
 from hub.scripts.api.serializers import (
+    CheckResultSerializer,
     CheckSerializer,
     DangerousRuleSerializer,
     DiffQuerySerializer,
     RollbackSerializer,
+    ScriptDiffSerializer,
     ScriptListSerializer,
     ScriptTemplateSerializer,
     ScriptVersionSerializer,
@@ -96,7 +98,14 @@ class ScriptTemplateViewSet(HubModelViewSet[ScriptTemplate]):
         )
         return Response(ScriptVersionSerializer(version).data)
 
-    @extend_schema(parameters=[DiffQuerySerializer])
+    @extend_schema(
+        # DiffQuerySerializer reads `from` and `to` (Python keywords, so not field names).
+        parameters=[
+            OpenApiParameter("from", int, required=True, description="Older version number."),
+            OpenApiParameter("to", int, required=True, description="Newer version number."),
+        ],
+        responses=ScriptDiffSerializer,
+    )
     @action(detail=True, methods=["get"])
     def diff(self, request: Request, pk: str) -> Response:
         query = DiffQuerySerializer(data=request.query_params)
@@ -119,7 +128,7 @@ class ScriptTemplateViewSet(HubModelViewSet[ScriptTemplate]):
         )
         return Response(ScriptVersionSerializer(version).data, status=201)
 
-    @extend_schema(request=CheckSerializer)
+    @extend_schema(request=CheckSerializer, responses=CheckResultSerializer)
     @action(detail=False, methods=["post"])
     def check(self, request: Request) -> Response:
         data = CheckSerializer(data=request.data)
