@@ -135,6 +135,12 @@ def _close_ssh_masters(execution_id: int) -> None:
     shutil.rmtree(control_dir, ignore_errors=True)
 
 
+def _remove_run_files(execution_id: int) -> None:
+    """The run's private dir (decrypted keys, secrets.yml) and its ssh control sockets."""
+    shutil.rmtree(run_root() / str(int(execution_id)), ignore_errors=True)
+    _close_ssh_masters(execution_id)
+
+
 def _start(execution_id: int) -> Execution | None:
     with transaction.atomic():
         execution = Execution.objects.select_for_update().get(pk=execution_id)
@@ -159,7 +165,7 @@ def run_execution(execution_id: int) -> str:
     if execution is None:
         return Execution.objects.values_list("status", flat=True).get(pk=execution_id)
     private_dir = run_root() / str(execution_id)
-    fetch_dir = Path(settings.EXECUTION_LOGS_DIR) / str(execution_id) / "fetched"
+    fetch_dir = logfiles.fetch_dir(execution_id)
     monitor = RunMonitor(execution_id)
     ingester = StreamIngester(execution_id)
     ingester.start()
@@ -182,8 +188,7 @@ def run_execution(execution_id: int) -> str:
         logger.exception("execution %s could not run", execution_id)
         error = f"{type(exc).__name__}: {exc}"
     finally:
-        shutil.rmtree(private_dir, ignore_errors=True)
-        _close_ssh_masters(execution_id)
+        _remove_run_files(execution_id)
         ingester.finish()
     return finalize_execution(
         execution_id, error=error, stopped=monitor.stop_requested_at is not None
@@ -387,6 +392,7 @@ def recover_lost_executions() -> list[int]:
             stream.retire(execution_id)
             continue
         drain_execution(execution_id)
+        _remove_run_files(execution_id)  # a dead worker left its decrypted key and secrets
         finalize_execution(
             execution_id,
             error="The worker running this execution was lost; "

@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from hub.core.paths import relative_parts
 from hub.executions.models import Execution
 from hub.executions.project import build_project
 from hub.executions.services import plan_run_spec, plan_selection
@@ -69,13 +70,13 @@ def export_project(
     files["README.md"] = README.format(
         name=name,
         keys=("put the private keys at " + ", ".join(keys)) if keys else "no key files needed",
-        secrets=", ".join(secret_names(built.spec)) or "none",
+        secrets=", ".join(secret_names(built.spec, "export")) or "none",
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         folder = _slug(name)
         for relative, content in sorted(files.items()):
-            target = f"{folder}/{relative}"
+            target = "/".join((folder, *relative_parts(relative)))  # no entry leaves the folder
             if isinstance(content, CopyFrom):
                 archive.write(Path(content), target)
             else:

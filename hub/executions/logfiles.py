@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 from pathlib import Path
 
 from django.conf import settings
 
+from hub.core.paths import name_segment, safe_join
+
 
 def log_dir(execution_id: int) -> Path:
-    return Path(settings.EXECUTION_LOGS_DIR) / str(execution_id)
+    return safe_join(settings.EXECUTION_LOGS_DIR, str(int(execution_id)))
+
+
+def fetch_dir(execution_id: int) -> Path:
+    """Where a run's fetched files land: fetched/<host id>/<file name> (ids, never names)."""
+    return safe_join(log_dir(execution_id), "fetched")
 
 
 def log_path(execution_id: int, host: str) -> Path:
-    safe = re.sub(r"[^\w.\-]", "_", host)[:100].lstrip(".") or "host"
-    if safe != host:
-        safe += "-" + hashlib.sha1(host.encode()).hexdigest()[:8]  # noqa: S324 - a name, not security
-    return log_dir(execution_id) / f"{safe}.log"
+    return safe_join(log_dir(execution_id), name_segment(host) + ".log")
 
 
 def append_texts(execution_id: int, texts: dict[str, list[str]]) -> None:

@@ -18,6 +18,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 
+from hub.core.outbound import git_config_args
+from hub.core.paths import UnsafePath, safe_join
 from hub.executions.models import Execution
 from hub.inventory.choices import AuthType
 from hub.inventory.models import Account, Host
@@ -28,6 +30,7 @@ from hub.jobs.compiler import (
     HostSpec,
     PlaybookError,
     ProjectSpec,
+    SecretArg,
     StepSpec,
     compile_project,
     step_secret_var,
@@ -92,6 +95,7 @@ def _clone(url: str, ref: str, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     args = [
         "git",
+        *git_config_args(url),  # the outbound policy: checked, pinned, no redirects
         "clone",
         "--quiet",
         "--depth",
@@ -105,6 +109,15 @@ def _clone(url: str, ref: str, target: Path) -> None:
     result = subprocess.run(args, capture_output=True, text=True, timeout=120, env=env, check=False)
     if result.returncode != 0:
         raise PlaybookError(f"git clone of {url} failed: {result.stderr.strip()[-500:]}")
+
+
+def _read_checked(checkout: Path, relative: PurePosixPath) -> str:
+    """The playbook's text; a path (or a symlink in the repository) leading out is refused."""
+    try:
+        path = safe_join(checkout, str(relative))
+    except UnsafePath as exc:
+        raise PlaybookError(f"the playbook path must stay inside the repository: {exc}") from exc
+    return path.read_text(encoding="utf-8")
 
 
 def _playbook_source(data: dict[str, Any], private_dir: Path | None) -> dict[str, str]:
@@ -122,12 +135,19 @@ def _playbook_source(data: dict[str, Any], private_dir: Path | None) -> dict[str
     if private_dir is not None:
         checkout = private_dir / "project" / folder
         _clone(source["url"], source.get("ref", ""), checkout)
-        text = (checkout / relative).read_text(encoding="utf-8")
+        text = _read_checked(checkout, relative)
     else:
         with tempfile.TemporaryDirectory() as temp:
             _clone(source["url"], source.get("ref", ""), Path(temp) / "repo")
-            text = (Path(temp) / "repo" / relative).read_text(encoding="utf-8")
+            text = _read_checked(Path(temp) / "repo", relative)
     return {"playbook": text, "playbook_path": f"{folder}/{relative}"}
+
+
+def _argument(raw: Any) -> str | SecretArg:
+    """A frozen argument: plain text, or {"secret": NAME} standing for a secret's value."""
+    if isinstance(raw, dict):
+        return SecretArg(str(raw.get("secret", "")))
+    return str(raw)
 
 
 def build_project(
@@ -155,6 +175,7 @@ def build_project(
             port=h.port,
             os_type=h.os_type,
             connection=f"acct_{h.account_id}" if h.account_id else "",
+            key=str(h.pk),
         )
         for h in sorted(hosts.values(), key=lambda h: h.name)
     ]
@@ -171,7 +192,8 @@ def build_project(
             content=data.get("content", ""),
             env=data.get("env", {}),
             secret_env=tuple(data.get("secret_env", [])),
-            argv=tuple(data.get("argv", [])),
+            required_secrets=tuple(data.get("required_secrets", [])),
+            argv=tuple(_argument(a) for a in data.get("argv", [])),
             timeout=data.get("timeout", 0),
             ignore_errors=data.get("ignore_errors", False),
             batch=data.get("batch", ""),
@@ -204,7 +226,7 @@ def write_project(target: Path, files: dict[str, str], keys: dict[str, str]) -> 
     target.mkdir(parents=True, exist_ok=True)
     os.chmod(target.parent, 0o700)
     for relative, content in {**files, **keys}.items():
-        path = target / relative
+        path = safe_join(target, relative)
         path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, CopyFrom):
             shutil.copyfile(content, path)

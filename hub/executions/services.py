@@ -33,7 +33,7 @@ from hub.executions.targets import check_account, require_accounts, resolve_host
 from hub.inventory.models import Account, Host
 from hub.jobs.choices import StepType, VariableType
 from hub.jobs.models import ExecutionPlan, JobStep, StoredFile
-from hub.scripts.choices import ScriptType, VersionStatus
+from hub.scripts.choices import ParameterType, ScriptType, VersionStatus
 from hub.scripts.models import ScriptTemplate, ScriptVersion
 from hub.scripts.parameters import resolve_values
 from hub.scripts.safety import enforce_rules
@@ -44,6 +44,21 @@ def _env_value(value: Any) -> str:
     if isinstance(value, list):
         return ",".join(str(v) for v in value)
     return str(value)
+
+
+def _arguments(declared: list[dict[str, Any]], values: dict[str, Any]) -> list[Any]:
+    """A library script's positional arguments; a secret one is frozen as a reference
+    ({"secret": NAME}) so its value lives only in the encrypted secret_spec."""
+    return [
+        {"secret": p["name"]}
+        if p["type"] == ParameterType.SECRET
+        else _env_value(values[p["name"]])
+        for p in declared
+    ]
+
+
+def _required_secrets(declared: list[dict[str, Any]]) -> list[str]:
+    return [p["name"] for p in declared if p["type"] == ParameterType.SECRET and p.get("required")]
 
 
 def _script_version(script: ScriptTemplate, number: int | None, field: str) -> ScriptVersion:
@@ -63,13 +78,14 @@ def _script_step(
     content: str,
     params: dict[str, Any],
     secret_names: set[str],
-    argv: Sequence[str],
+    argv: Sequence[Any],
     hosts: Sequence[Host],
     account: Account | None,
     timeout: int,
     ignore_errors: bool = False,
     batch: str = "",
     policy: str = "stop",
+    required_secrets: Sequence[str] = (),
 ) -> tuple[dict[str, Any], dict[str, str]]:
     env = {k: _env_value(v) for k, v in params.items() if k not in secret_names}
     secrets = {k: _env_value(v) for k, v in params.items() if k in secret_names}
@@ -81,6 +97,7 @@ def _script_step(
         "content": content,
         "env": env,
         "secret_env": sorted(secrets),
+        "required_secrets": sorted(set(required_secrets) & set(secrets)),
         "argv": list(argv),
         "timeout": timeout,
         "ignore_errors": ignore_errors,
@@ -187,11 +204,13 @@ def launch_quick_script(
         version = _script_version(script, data.get("script_version"), "script_version")
         content, script_type = version.content, script.script_type
         params, secret_names = resolve_values(version.parameters, data.get("parameters"))
-        argv = [_env_value(params[p["name"]]) for p in version.parameters]
+        argv = _arguments(version.parameters, params)
+        required = _required_secrets(version.parameters)
     else:
         content, script_type = data["script_content"], data.get("script_type", ScriptType.SHELL)
         params, secret_names = dict(data.get("parameters") or {}), set()
         argv = [str(a) for a in data.get("script_args", [])]
+        required = []
     enforce_rules(content, script_type, field="script_content")
     name = data.get("name") or (script.name if script else "Quick script")
     step, secrets = _script_step(
@@ -205,6 +224,7 @@ def launch_quick_script(
         hosts=hosts,
         account=account,
         timeout=_timeout(data.get("timeout")),
+        required_secrets=required,
     )
     with transaction.atomic():
         return _create_execution(
@@ -298,6 +318,7 @@ def _plan_step_spec(
     account: Account | None,
     variables: dict[str, Any],
     var_secrets: set[str],
+    var_required: set[str],
     action: str = "execute",
 ) -> tuple[dict[str, Any], dict[str, str]]:
     field = f"steps[{index}]"
@@ -345,7 +366,8 @@ def _plan_step_spec(
         }, {}
     params: dict[str, Any] = dict(variables)
     secret_names = set(var_secrets)
-    argv: list[str] = []
+    argv: list[Any] = []
+    required = sorted(var_required & var_secrets)
     if step.script is not None:
         if not user_can(actor, step.script, action):
             raise NotAllowed(f"You may not run script {step.script.name!r}.", field=field)
@@ -354,7 +376,8 @@ def _plan_step_spec(
         declared, declared_secrets = resolve_values(version.parameters, given, field)
         params.update(declared)
         secret_names |= declared_secrets
-        argv = [_env_value(declared[p["name"]]) for p in version.parameters]
+        argv = _arguments(version.parameters, declared)
+        required += _required_secrets(version.parameters)
         content, script_type = version.content, step.script.script_type
     else:
         params.update(step.parameters)
@@ -376,6 +399,7 @@ def _plan_step_spec(
         ignore_errors=step.ignore_errors,
         batch=step.batch_size,
         policy=step.batch_failure_policy,
+        required_secrets=required,
     )
 
 
@@ -390,6 +414,7 @@ def plan_run_spec(
 ) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]], list[list[Host]]]:
     """Frozen steps of a template selection (step, plan step or None), in order."""
     steps, secrets, hosts_by_step = [], {}, []
+    var_required = {v.name for v in template.variables.all() if v.required}
     for index, (step, plan_step) in enumerate(selection, start=1):
         if plan_step is not None and plan_step.override_targets:
             source: Any = plan_step
@@ -416,6 +441,7 @@ def plan_run_spec(
             account=account,
             variables=variables,
             var_secrets=var_secrets,
+            var_required=var_required,
             action=action,
         )
         steps.append(spec)

@@ -1,9 +1,10 @@
-"""Input checks for inventory fields: addresses and SSH private keys."""
+"""Input checks for inventory fields: host names, addresses and SSH private keys."""
 
 from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
@@ -13,6 +14,42 @@ _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
     r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
 )
+
+# Host names are Ansible inventory names and appear in logs and the UI: any letters, digits,
+# symbols (数据库-01, web 🚀 01) and inner spaces, but no control characters, no characters
+# that Ansible patterns, Jinja or shells give a meaning to, no path separators and no `..`.
+# Hub paths never use names anyway (hub.core.paths); this keeps inventories valid.
+HOST_NAME_FORBIDDEN = set("/\\:,&!*?[]{}%'\"`$;|<>=()~^#")
+HOST_NAME_RULE = (
+    "Host names may not hold control characters, any of / \\ : , & ! * ? [ ] { } % ' \" ` $ "
+    "; | < > = ( ) ~ ^ # or '..', nor start with '.', '-' or a space, nor end with a space "
+    "(at most 255 characters)."
+)
+
+
+def is_host_name(name: str) -> bool:
+    return (
+        0 < len(name) <= 255
+        and name[0] not in ".- "
+        and not name.endswith(" ")
+        and ".." not in name
+        and not any(c in HOST_NAME_FORBIDDEN or unicodedata.category(c)[0] == "C" for c in name)
+    )
+
+
+def host_name_from(text: str, fallback: str) -> str:
+    """A valid host name made from free text (a cloud instance's name): runs of other
+    characters become '-'; fallback when nothing usable is left."""
+    kept = "".join(
+        "-" if c in HOST_NAME_FORBIDDEN or unicodedata.category(c)[0] == "C" else c for c in text
+    )
+    name = re.sub(r"-{2,}", "-", re.sub(r"\.{2,}", ".", kept)).strip(".- ")[:255].strip()
+    return name if is_host_name(name) else fallback
+
+
+def validate_host_name(value: str) -> None:
+    if not is_host_name(value):
+        raise serializers.ValidationError(HOST_NAME_RULE)
 
 
 def validate_address(value: str) -> str:

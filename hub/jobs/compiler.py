@@ -8,12 +8,16 @@ Layout of a compiled project:
   playbook.yml        one play per step (`hosts: step_N`, `serial`, `ignore_errors`, timeout)
   ansible.cfg         fast SSH defaults (pipelining, ControlPersist, no fact gathering)
   inventory/hosts.yml every host with its connection vars; one group per step
-  vars/step_N.yml     the step's environment and arguments, marked !unsafe (never templated)
-  vars/secrets.yml    passwords and secret values (run: real, 0600; export: blanks to fill)
+  vars/step_N.yml     the step's environment and arguments, marked !unsafe (never templated);
+                      secret ones refer to vars/secrets.yml by name
+  vars/secrets.yml    passwords and secret values (run: real, 0600; export: one blank per
+                      secret name, to fill in or vault; required ones are asserted non-empty)
   files/step_N.<ext>  the step's script; files/step_N/<name> files to push (export)
   keys/<account>      private keys (run only)
 
 User text never becomes Jinja: values go to vars files as !unsafe, names lose braces.
+Secrets never reach a command line in a hub run: hub.ops.live_script takes the environment
+and the arguments as module options and hands them to the target over stdin.
 """
 
 from __future__ import annotations
@@ -54,11 +58,21 @@ class ConnectionSpec:
 
 @dataclass(frozen=True)
 class HostSpec:
+    """A target; `key` ([A-Za-z0-9_-], e.g. the host id) names its folder of fetched files."""
+
     name: str
     address: str
     port: int = 22
     os_type: str = "linux"
     connection: str = ""
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class SecretArg:
+    """A positional argument whose value is the step's secret environment value `name`."""
+
+    name: str
 
 
 @dataclass(frozen=True)
@@ -78,7 +92,8 @@ class StepSpec:
     content: str = ""
     env: Mapping[str, str] = field(default_factory=dict)
     secret_env: tuple[str, ...] = ()
-    argv: tuple[str, ...] = ()
+    required_secrets: tuple[str, ...] = ()
+    argv: tuple[str | SecretArg, ...] = ()
     timeout: int = 0
     ignore_errors: bool = False
     batch: str = ""
@@ -116,7 +131,11 @@ class _Dumper(yaml.SafeDumper):
         return super().increase_indent(flow, False)
 
 
-_Dumper.add_representer(_Unsafe, lambda d, v: d.represent_scalar("!unsafe", str(v)))
+# An empty !unsafe scalar reaches modules as None in ansible-core 2.19 (a script then reads
+# the word "None"): an empty string holds no Jinja, so it is written plain.
+_Dumper.add_representer(
+    _Unsafe, lambda d, v: d.represent_scalar("!unsafe", str(v)) if v else d.represent_str("")
+)
 _Dumper.add_representer(CopyFrom, lambda d, v: d.represent_str(str(v)))
 
 
@@ -176,18 +195,40 @@ def _unsafe_map(values: Mapping[str, Any]) -> dict[str, _Unsafe]:
 
 
 def step_secret_var(step: StepSpec, env_name: str) -> str:
-    """The vars/secrets.yml variable holding a step's secret environment value."""
+    """The vars/secrets.yml variable holding a step's secret value in a hub run."""
     return f"step_{step.index}_secret_{step.secret_env.index(env_name) + 1}"
 
 
-def secret_names(spec: ProjectSpec) -> list[str]:
-    """The variables vars/secrets.yml defines: one per account secret and step secret."""
+def export_secret_vars(spec: ProjectSpec) -> dict[str, str]:
+    """Secret name -> its vars/secrets.yml variable in an export: one per name, shared by
+    the steps; `secret_<name>` in lowercase (ansible-lint's rule), numbered on a clash."""
+    names: dict[str, str] = {}
+    for step in spec.steps:
+        for env in step.secret_env:
+            if env in names:
+                continue
+            var, n = f"secret_{env.lower()}", 2
+            while var in names.values():
+                var, n = f"secret_{env.lower()}_{n}", n + 1
+            names[env] = var
+    return names
+
+
+def _secret_var(step: StepSpec, env_name: str, exported: Mapping[str, str] | None) -> str:
+    """A step secret's variable: per step in a run, per name (`exported`) in an export."""
+    return step_secret_var(step, env_name) if exported is None else exported[env_name]
+
+
+def secret_names(spec: ProjectSpec, mode: Mode = "run") -> list[str]:
+    """The variables vars/secrets.yml defines: account secrets, then step secrets."""
     names = []
     for conn in spec.connections:
         if conn.has_password:
             names.append(f"{conn.key}_password")
         if conn.has_become_password:
             names.append(f"{conn.key}_become_password")
+    if mode == "export":
+        return names + list(export_secret_vars(spec).values())
     for step in spec.steps:
         names.extend(step_secret_var(step, env) for env in step.secret_env)
     return names
@@ -210,14 +251,20 @@ def _connection_vars(conn: ConnectionSpec) -> dict[str, Any]:
     return data
 
 
+def host_key(host: HostSpec, position: int) -> str:
+    """The host's folder name for fetched files: its key when it is safe, else its position."""
+    return host.key if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", host.key) else f"host{position}"
+
+
 def _inventory(spec: ProjectSpec) -> dict[str, Any]:
     connections = {c.key: c for c in spec.connections}
     hosts: dict[str, Any] = {}
-    for host in spec.hosts:
+    for position, host in enumerate(spec.hosts, start=1):
         data: dict[str, Any] = {
             "ansible_host": host.address,
             "ansible_port": host.port,
             "hub_os": host.os_type,
+            "hub_host_key": host_key(host, position),
         }
         if host.os_type == "windows":
             data.update(
@@ -242,13 +289,18 @@ def _script_task(step: StepSpec, mode: Mode, windows: bool, mixed: bool = True) 
     ext, interpreter = SCRIPT_RUNTIME.get(step.script_type, (".sh", "bash"))
     script = f"step_{step.index}{ext}"
     base: dict[str, Any] = {"name": f"Run script - {_clean_name(step.name)}"}
-    if mode == "run" and not windows:
+    live = mode == "run" and not windows
+    if live:  # environment and arguments go to the target over stdin, never on a command line
         base["hub.ops.live_script"] = {
             "script": script,
             "executable": interpreter,
             "argv": _jinja(f"step_{step.index}_argv"),
             "timeout": step.timeout,
         }
+        if step.env:
+            base["hub.ops.live_script"]["env"] = _jinja(f"step_{step.index}_env")
+        if step.secret_env:
+            base["hub.ops.live_script"]["secret_env"] = _jinja(f"step_{step.index}_secret_env")
     else:
         args: dict[str, Any] = {
             "cmd": f"{script} " + _jinja(f"step_{step.index}_argv | map('quote') | join(' ')")
@@ -258,7 +310,7 @@ def _script_task(step: StepSpec, mode: Mode, windows: bool, mixed: bool = True) 
         base["ansible.builtin.script"] = args
         if step.timeout:
             base["timeout"] = step.timeout
-    if step.env or step.secret_env:  # templated per host: only when there is something to set
+    if not live and (step.env or step.secret_env):  # templated per host: only when needed
         base["environment"] = _jinja(
             f"step_{step.index}_env | combine(step_{step.index}_secret_env)"
         )
@@ -276,7 +328,7 @@ def _file_task(step: StepSpec) -> dict[str, Any]:
             "name": f"Fetch files - {name}",
             "ansible.builtin.fetch": {
                 "src": _jinja(f"step_{step.index}_fetch_path"),
-                "dest": "{{ hub_fetch_dir }}/{{ inventory_hostname }}/",
+                "dest": "{{ hub_fetch_dir }}/{{ hub_host_key }}/",
                 "flat": True,
             },
         }
@@ -292,7 +344,27 @@ def _file_task(step: StepSpec) -> dict[str, Any]:
     }
 
 
-def _play(step: StepSpec, spec: ProjectSpec, mode: Mode) -> dict[str, Any]:
+def _secret_checks(step: StepSpec, exported: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Export only: stop with a clear message when a required secret was left empty."""
+    checks = []
+    for env in step.required_secrets:
+        var = exported[env]
+        checks.append(
+            {
+                "name": f"Check that {var} is set",
+                "ansible.builtin.assert": {
+                    "that": [f"{var} | string | length > 0"],
+                    "fail_msg": f"{var} is required: set it in vars/secrets.yml",
+                    "quiet": True,
+                },
+            }
+        )
+    return checks
+
+
+def _play(
+    step: StepSpec, spec: ProjectSpec, mode: Mode, exported: Mapping[str, str] | None
+) -> dict[str, Any]:
     play: dict[str, Any] = {
         "name": f"Step {step.index} - {_clean_name(step.name)}",
         "hosts": f"step_{step.index}",
@@ -337,14 +409,25 @@ def _play(step: StepSpec, spec: ProjectSpec, mode: Mode) -> dict[str, Any]:
         task["register"] = f"step_{step.index}_result"
         if step.ignore_errors:
             task["ignore_errors"] = True
-    play["tasks"] = tasks
+    play["tasks"] = (_secret_checks(step, exported) if exported is not None else []) + tasks
     return play
 
 
-def _step_vars(step: StepSpec) -> dict[str, Any]:
+def _argument(step: StepSpec, arg: str | SecretArg, exported: Mapping[str, str] | None) -> str:
+    if not isinstance(arg, SecretArg):
+        return _Unsafe(arg)
+    if arg.name not in step.secret_env:
+        return ""
+    return _jinja(_secret_var(step, arg.name, exported))
+
+
+def _step_vars(step: StepSpec, exported: Mapping[str, str] | None) -> dict[str, Any]:
     data: dict[str, Any] = {
         f"step_{step.index}_env": _unsafe_map(step.env),
-        f"step_{step.index}_argv": [_Unsafe(a) for a in step.argv],
+        f"step_{step.index}_argv": [_argument(step, a, exported) for a in step.argv],
+        f"step_{step.index}_secret_env": {
+            env: _jinja(_secret_var(step, env, exported)) for env in step.secret_env
+        },
     }
     if step.kind == "file_fetch":
         data[f"step_{step.index}_fetch_path"] = _Unsafe(step.fetch_path)
@@ -361,19 +444,16 @@ def _step_vars(step: StepSpec) -> dict[str, Any]:
 
 
 def _secrets_file(spec: ProjectSpec, secrets: Mapping[str, str], mode: Mode) -> str:
-    names = secret_names(spec)
+    names = secret_names(spec, mode)
     values = {n: (secrets.get(n, "") if mode == "run" else "") for n in names}
     data: dict[str, Any] = {name: _Unsafe(value) for name, value in values.items()}
-    for step in spec.steps:
-        data[f"step_{step.index}_secret_env"] = {
-            env: _jinja(step_secret_var(step, env)) for env in step.secret_env
-        }
     if mode == "run":
         data["hub_mask"] = [_Unsafe(v) for v in sorted(set(values.values())) if v]
     header = (
         "# Secrets of this run: lives 0600 in the run's private dir, removed after.\n"
         if mode == "run"
-        else "# Fill in these secrets before running (or encrypt this file with ansible-vault).\n"
+        else "# Fill in these secrets before running, as !unsafe 'value' so that no value is\n"
+        "# templated (or encrypt this file: ansible-vault encrypt vars/secrets.yml).\n"
     )
     return header + _yaml(data)
 
@@ -435,14 +515,15 @@ def compile_project(
     spec: ProjectSpec, *, mode: Mode = "run", secrets: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """Every file of the project: relative path -> text (CopyFrom: copy that file)."""
+    exported = export_secret_vars(spec) if mode == "export" else None
     files: dict[str, str] = {
-        "playbook.yml": "---\n" + _yaml([_play(s, spec, mode) for s in spec.steps]),
+        "playbook.yml": "---\n" + _yaml([_play(s, spec, mode, exported) for s in spec.steps]),
         "ansible.cfg": _ansible_cfg(spec),
         "inventory/hosts.yml": "---\n" + _yaml(_inventory(spec)),
         "vars/secrets.yml": "---\n" + _secrets_file(spec, secrets or {}, mode),
     }
     for step in spec.steps:
-        files[f"vars/step_{step.index}.yml"] = "---\n" + _yaml(_step_vars(step))
+        files[f"vars/step_{step.index}.yml"] = "---\n" + _yaml(_step_vars(step, exported))
         if step.kind == "playbook":
             files[step.playbook_path] = "---\n" + _yaml(_rewrite_playbook(step, spec))
         if step.kind == "script":

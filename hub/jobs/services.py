@@ -18,6 +18,7 @@ from hub.audit.services import record_audit_event
 from hub.core.audit import changes_between
 from hub.core.crypto import MASK
 from hub.core.exceptions import DomainError
+from hub.core.paths import UnsafePath, check_segment
 from hub.core.permissions import OBJECT_ACTIONS, grant
 from hub.jobs.choices import VariableType
 from hub.jobs.models import (
@@ -287,6 +288,16 @@ def stored_file_path(file_id: uuid.UUID | str) -> Path:
     return Path(settings.MEDIA_ROOT) / "files" / str(file_id)
 
 
+def _upload_name(raw: str) -> str:
+    """The uploaded file's own name (it becomes a path segment on targets and in exports):
+    its last component, or "file" when that is empty, `.`, `..` or holds NUL."""
+    name = raw.replace("\\", "/").rsplit("/", 1)[-1][:255]
+    try:
+        return check_segment(name)
+    except UnsafePath:
+        return "file"
+
+
 def store_file(*, actor: Any, upload: UploadedFile) -> StoredFile:
     file_id = uuid.uuid4()
     path = stored_file_path(file_id)
@@ -297,7 +308,7 @@ def store_file(*, actor: Any, upload: UploadedFile) -> StoredFile:
             digest.update(chunk)
             size += len(chunk)
             out.write(chunk)
-    name = Path(upload.name or "file").name[:255] or "file"
+    name = _upload_name(upload.name or "")
     return StoredFile.objects.create(
         id=file_id, name=name, size=size, sha256=digest.hexdigest(), created_by=actor
     )

@@ -10,6 +10,7 @@ from hub.executions import stream
 from hub.executions.engine import recover_lost_executions
 from hub.executions.ingest import StreamIngester
 from hub.executions.models import Execution, ExecutionEvent, ExecutionStep, HostResult
+from hub.executions.project import run_root
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +76,13 @@ def test_a_lost_worker_is_recovered_with_its_events(owner: Any) -> None:
         execution.pk, {"kind": "host_result", "step": 1, "host": "h1", "status": "success", "rc": 0}
     )
     stream.client().delete(stream.alive_key(execution.pk))  # the worker stopped beating
+    left = run_root() / str(execution.pk) / "project"  # what a dead worker leaves behind
+    (left / "keys").mkdir(parents=True)
+    (left / "keys" / "acct_1").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    (left / "vars").mkdir()
+    (left / "vars" / "secrets.yml").write_text("step_1_secret_1: s3cret\n")
     assert recover_lost_executions() == [execution.pk]
+    assert not left.parent.exists()  # decrypted key and secrets removed with the run dir
     execution.refresh_from_db()
     assert execution.status == "failed" and "worker" in execution.error
     kinds = list(ExecutionEvent.objects.filter(execution=execution).values_list("kind", flat=True))

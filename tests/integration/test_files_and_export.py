@@ -144,7 +144,7 @@ def test_exported_plan_runs_with_plain_ansible_and_passes_lint(
     (project / "vars" / "secrets.yml").write_text(
         (project / "vars" / "secrets.yml")
         .read_text()
-        .replace("step_3_secret_1: !unsafe ''", "step_3_secret_1: !unsafe 'abc'")
+        .replace("secret_token: ''", "secret_token: !unsafe 'abc'")
     )
     run = _run([str(BIN / "ansible-playbook"), "playbook.yml"], project)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]

@@ -73,6 +73,26 @@ def test_unicode_names_and_hostnames(api: Any) -> None:
 
 
 @pytest.mark.parametrize(
+    "name",
+    [
+        "../../../../tmp/x",
+        "a/b",
+        "..",
+        ".hidden",
+        "-x",
+        "a\\b",
+        "{{ x }}",
+        "a:b",
+        "a\tb",
+        "a\u202eb",
+    ],
+)
+def test_host_names_keep_their_character_set(api: Any, name: str) -> None:
+    reply = api.post(URL, {"name": name, "ip_address": "10.0.0.1"}).json()
+    assert reply["code"] == 400 and "name" in reply["content"]["errors"], reply
+
+
+@pytest.mark.parametrize(
     ("payload", "field"),
     [
         ({"ip_address": "10.0.0.1"}, "name"),

@@ -17,6 +17,7 @@ from hub.jobs.compiler import (
     FileSpec,
     HostSpec,
     ProjectSpec,
+    SecretArg,
     StepSpec,
     compile_project,
     secret_names,
@@ -41,9 +42,9 @@ def sample() -> ProjectSpec:
     return ProjectSpec(
         name="demo",
         hosts=(
-            HostSpec("web-1", "10.0.0.1", 22, "linux", "acct_1"),
-            HostSpec("数据库-01", "10.0.0.2", 2222, "linux", "acct_2"),
-            HostSpec("win-1", "10.0.0.3", 5985, "windows", "acct_2"),
+            HostSpec("web-1", "10.0.0.1", 22, "linux", "acct_1", key="11"),
+            HostSpec("数据库-01", "10.0.0.2", 2222, "linux", "acct_2", key="12"),
+            HostSpec("win-1", "10.0.0.3", 5985, "windows", "acct_2", key="13"),
         ),
         connections=(
             ConnectionSpec("acct_1", "deploy", "key", "/run/keys/acct_1"),
@@ -65,7 +66,8 @@ def sample() -> ProjectSpec:
                 content="echo $1\n",
                 env={"A": "{{ evil }}", "N": "3"},
                 secret_env=("TOKEN",),
-                argv=("a b", "$(id)"),
+                required_secrets=("TOKEN",),
+                argv=("a b", "$(id)", SecretArg("TOKEN")),
                 timeout=30,
                 ignore_errors=True,
                 batch="50%",
@@ -120,10 +122,18 @@ def test_user_values_are_unsafe_and_secrets_stay_in_secrets_file() -> None:
     files = compile_project(sample(), secrets=SECRETS)
     step_vars = load(files["vars/step_1.yml"])
     assert step_vars["step_1_env"]["A"] == ("UNSAFE", "{{ evil }}")
-    assert step_vars["step_1_argv"] == [("UNSAFE", "a b"), ("UNSAFE", "$(id)")]
+    assert step_vars["step_1_argv"] == [
+        ("UNSAFE", "a b"),
+        ("UNSAFE", "$(id)"),
+        "{{ step_1_secret_1 }}",  # a secret argument refers to the secrets file
+    ]
+    assert step_vars["step_1_secret_env"] == {"TOKEN": "{{ step_1_secret_1 }}"}
     secret_file = load(files["vars/secrets.yml"])
     assert secret_file["step_1_secret_1"] == ("UNSAFE", "tok-3")
-    assert secret_file["step_1_secret_env"] == {"TOKEN": "{{ step_1_secret_1 }}"}
+    live = load(files["playbook.yml"])[0]["tasks"][0]
+    assert "environment" not in live  # the plugin gets env and secrets as options, over stdin
+    assert live["hub.ops.live_script"]["env"] == "{{ step_1_env }}"
+    assert live["hub.ops.live_script"]["secret_env"] == "{{ step_1_secret_env }}"
     for name, text in files.items():
         if name != "vars/secrets.yml":
             assert not any(v in text for v in SECRETS.values()), name
@@ -136,12 +146,24 @@ def test_user_values_are_unsafe_and_secrets_stay_in_secrets_file() -> None:
 def test_export_mode_uses_builtin_script_and_blank_secrets() -> None:
     files = compile_project(sample(), mode="export", secrets=SECRETS)
     plays = load(files["playbook.yml"])
-    task = plays[0]["tasks"][0]
+    task = plays[0]["tasks"][1]
     assert "ansible.builtin.script" in task and task["timeout"] == 30
     assert "map('quote')" in task["ansible.builtin.script"]["cmd"]
     secrets = load(files["vars/secrets.yml"])
-    assert {secrets[n] for n in secret_names(sample())} == {("UNSAFE", "")}
+    assert secret_names(sample(), "export") == [
+        "acct_2_password",
+        "acct_2_become_password",
+        "secret_token",
+    ]
+    # blanks are plain '' (an empty !unsafe reaches scripts as "None" in ansible-core 2.19)
+    assert {secrets[n] for n in secret_names(sample(), "export")} == {""}
     assert "hub_mask" not in secrets
+    step_vars = load(files["vars/step_1.yml"])
+    assert step_vars["step_1_argv"][2] == "{{ secret_token }}"
+    assert step_vars["step_1_secret_env"] == {"TOKEN": "{{ secret_token }}"}
+    check = plays[0]["tasks"][0]["ansible.builtin.assert"]
+    assert check["that"] == ["secret_token | string | length > 0"]
+    assert "secret_token is required" in check["fail_msg"]
     assert isinstance(files["files/step_3/a.txt"], CopyFrom)
 
 
@@ -211,5 +233,51 @@ def test_plain_step_is_not_templated_per_host() -> None:
     costs a Jinja round per host per task."""
     task = load(compile_project(_linux_only())["playbook.yml"])[0]["tasks"][0]
     assert "environment" not in task and "when" not in task
+    assert set(task["hub.ops.live_script"]) == {"script", "executable", "argv", "timeout"}
     full = load(compile_project(sample(), secrets=SECRETS)["playbook.yml"])[0]["tasks"][0]
-    assert "environment" in full
+    assert {"env", "secret_env"} <= set(full["hub.ops.live_script"])
+
+
+def test_secret_names_are_shared_by_steps_in_an_export() -> None:
+    base = sample()
+    twice = ProjectSpec(
+        name="two",
+        hosts=base.hosts,
+        connections=(),
+        steps=(
+            StepSpec(
+                1, "a", "script", ("web-1",), secret_env=("TOKEN",), argv=(SecretArg("TOKEN"),)
+            ),
+            StepSpec(2, "b", "script", ("web-1",), secret_env=("TOKEN", "PW")),
+        ),
+    )
+    assert secret_names(twice, "export") == ["secret_token", "secret_pw"]
+    clash = ProjectSpec(
+        name="clash",
+        hosts=base.hosts,
+        connections=(),
+        steps=(StepSpec(1, "a", "script", ("web-1",), secret_env=("Token", "TOKEN")),),
+    )
+    assert secret_names(clash, "export") == ["secret_token", "secret_token_2"]
+    assert secret_names(twice, "run") == ["step_1_secret_1", "step_2_secret_1", "step_2_secret_2"]
+    files = compile_project(twice, mode="export")
+    assert "ansible.builtin.assert" not in files["playbook.yml"]  # none is required
+
+
+def test_fetched_files_land_under_host_keys_never_host_names() -> None:
+    evil = ProjectSpec(
+        name="evil",
+        hosts=(
+            HostSpec("../../../../tmp/x", "10.0.0.9", key="42"),
+            HostSpec("../y", "10.0.0.8", key="../z"),  # an unsafe key falls back to a position
+        ),
+        connections=(),
+        steps=(StepSpec(1, "f", "file_fetch", ("../../../../tmp/x", "../y"), fetch_path="/a"),),
+        fetch_dir="/srv/fetched",
+    )
+    files = compile_project(evil)
+    fetch = load(files["playbook.yml"])[0]["tasks"][0]["ansible.builtin.fetch"]
+    assert fetch["dest"] == "{{ hub_fetch_dir }}/{{ hub_host_key }}/"
+    hosts = load(files["inventory/hosts.yml"])["all"]["hosts"]
+    assert hosts["../../../../tmp/x"]["hub_host_key"] == "42"
+    assert hosts["../y"]["hub_host_key"] == "host2"

@@ -10,6 +10,7 @@ import uuid
 import pytest
 import redis
 
+from tests.helpers import command_lines
 from tests.playbooks.helpers import Project, StreamWatcher, play
 
 
@@ -126,7 +127,8 @@ def test_stop_kills_the_remote_process_group(
     )
     try:
         stream_watch.wait_for(lambda f: f.get("kind") == "output" and "started" in f["text"])
-        assert pgrep(marker) and pgrep(f"sleep {nap}")
+        assert pgrep(f"sleep {nap}")
+        assert pgrep(marker) == []  # arguments reach the script without any command line
         stopped_at = time.monotonic()
         rds.set(ops_project.control_key, "stop")
         run.wait(30)
@@ -212,3 +214,85 @@ def test_large_output_is_capped_and_multibyte_text_survives_chunking(
     texts = [e[1]["text"] for e in rds.xrange(ops_project.stream) if e[1]["kind"] == "output"]
     assert len(texts) >= 3
     assert "".join(texts) == "x" + "\u00e9" * 1200000
+
+
+def _launch_files_holding(secret: str) -> list[str]:
+    import glob
+
+    hits = []
+    for path in glob.glob("/tmp/hub-ls.*/*"):
+        if path.rsplit("/", 1)[-1] in ("out", "err"):  # what the script itself printed
+            continue
+        try:
+            with open(path, "rb") as handle:
+                if secret.encode() in handle.read():
+                    hits.append(path)
+        except OSError:
+            continue
+    return hits
+
+
+@pytest.mark.parametrize(
+    ("executable", "name", "body"),
+    [
+        ("bash", "s.sh", 'echo "arg=$1 n=$# env=$TOKEN"; touch "$MARK"; sleep 2\n'),
+        ("", "s.sh", '#!/bin/sh\necho "arg=$1 n=$# env=$TOKEN"; touch "$MARK"; sleep 2\n'),
+        (
+            "python3",
+            "s.py",
+            "import os, sys, time\nprint('arg=%s n=%d env=%s' % (sys.argv[1], len(sys.argv) - 1,"
+            " os.environ['TOKEN']), flush=True)\nopen(os.environ['MARK'], 'w').close()\n"
+            "time.sleep(2)\n",
+        ),
+        (
+            "perl",
+            "s.pl",
+            'print "arg=$ARGV[0] n=" . scalar(@ARGV) . " env=$ENV{TOKEN}\\n";\n'
+            '$| = 1; open(my $f, ">", $ENV{MARK}); close $f; sleep 2;\n',
+        ),
+    ],
+)
+def test_secret_arguments_and_environment_never_on_a_command_line(
+    ops_project: Project, tmp_path, executable: str, name: str, body: str
+) -> None:
+    secret = "S3cr3t-" + uuid.uuid4().hex
+    mark = tmp_path / "started"
+    ops_project.script(name, body)
+    extra = (
+        (f"        executable: {executable}\n" if executable else "")
+        + f"        argv: ['{secret}']\n"
+        + f"        env: {{MARK: '{mark}'}}\n"
+        + f"        secret_env: {{TOKEN: '{secret}'}}\n"
+    )
+    run = ops_project.start(
+        play(
+            live_task(name, extra), hosts="host001", vars_=f"  vars:\n    hub_mask: ['{secret}']\n"
+        )
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not mark.exists() and time.monotonic() < deadline:
+            assert secret not in command_lines()
+            time.sleep(0.05)
+        assert mark.exists(), "the script never started"
+        assert secret not in command_lines()
+        assert _launch_files_holding(secret) == []  # read and removed before the script runs
+        run.wait(30)
+    finally:
+        if run.proc.poll() is None:
+            run.proc.kill()
+    assert run.rc == 0, run.output
+    result = run.result("host001", "Live")["result"]
+    assert result["stdout"] == "arg=****** n=1 env=******\n"
+
+
+def test_unset_values_reach_the_script_as_empty_strings(ops_project: Project) -> None:
+    ops_project.script("e.sh", 'echo "[$1][$2][$OPT][$SEC]"\n')
+    extra = (
+        "        argv: ['', null]\n"
+        "        env: {OPT: !unsafe ''}\n"
+        "        secret_env: {SEC: null}\n"
+    )
+    run = ops_project.run(play(live_task("e.sh", extra), hosts="host001"))
+    assert run.rc == 0, run.output
+    assert run.result("host001", "Live")["result"]["stdout"] == "[][][][]\n"

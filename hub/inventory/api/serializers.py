@@ -6,6 +6,7 @@ from django.db import models
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
+from hub.core.limits import ID_MAX
 from hub.core.permissions import objects_for
 from hub.core.serializers import (
     DescriptionField,
@@ -16,7 +17,11 @@ from hub.core.serializers import (
 )
 from hub.inventory.choices import AuthType, OsType
 from hub.inventory.models import Account, Host, HostGroup
-from hub.inventory.validators import validate_address, validate_private_key
+from hub.inventory.validators import (
+    validate_address,
+    validate_host_name,
+    validate_private_key,
+)
 
 SECRET_FIELDS = ("password", "private_key", "passphrase", "become_password")
 
@@ -177,7 +182,10 @@ class HostGroupTreeSerializer(HostGroupSerializer):
 class HostSerializer(serializers.ModelSerializer):
     name = StrictCharField(
         max_length=255,
-        validators=[UniqueValidator(Host.objects.all(), message="A host with this name exists.")],
+        validators=[
+            validate_host_name,
+            UniqueValidator(Host.objects.all(), message="A host with this name exists."),
+        ],
     )
     ip_address = StrictCharField(max_length=255)
     description = DescriptionField()
@@ -242,7 +250,7 @@ class BulkImportSerializer(serializers.Serializer):
 
 class BulkUpdateSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=5000
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX), min_length=1, max_length=5000
     )
     account = VisiblePrimaryKeyField(Account, allow_null=True, required=False)
     os_type = serializers.ChoiceField(choices=OsType.choices, required=False)
@@ -254,7 +262,7 @@ class BulkUpdateSerializer(serializers.Serializer):
 
 class BulkIdsSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=5000
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX), min_length=1, max_length=5000
     )
 
 
@@ -264,3 +272,11 @@ class ImportResultSerializer(serializers.Serializer):
     # Serializer.errors in the stubs; a declared field leaves the class body at runtime
     # (DRF's metaclass), so the API field "errors" shadows nothing.
     errors = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]
+
+
+class BulkUpdateResultSerializer(serializers.Serializer):
+    updated = serializers.IntegerField(help_text="How many hosts were changed.")
+
+
+class BulkDeleteResultSerializer(serializers.Serializer):
+    deleted = serializers.IntegerField(help_text="How many hosts were deleted.")

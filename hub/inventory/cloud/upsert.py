@@ -17,7 +17,7 @@ from hub.core.audit import changes_between, snapshot
 from hub.core.permissions import OBJECT_ACTIONS, grant
 from hub.inventory.choices import OsType
 from hub.inventory.models import Account, CloudHost, CloudSync, Host, HostGroup
-from hub.inventory.validators import validate_address
+from hub.inventory.validators import host_name_from, validate_address
 
 GONE_STATES = frozenset({"terminated", "terminating"})
 MAX_ERRORS = 200
@@ -133,6 +133,7 @@ def _create_host(ctx: SyncContext, record: dict[str, Any]) -> None:
     values = _host_values(record, {}, None)
     instance_id = str(record["cloud_instance_id"])
     base = str(record.get("cloud_instance_name") or record.get("cloud_hostname") or instance_id)
+    base = host_name_from(base, host_name_from(instance_id, "cloud-host"))
     host = Host.objects.create(
         name=_unique_name(base, instance_id, ctx.taken_names),
         source=ctx.sync.provider,

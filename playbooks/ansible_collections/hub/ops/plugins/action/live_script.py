@@ -15,6 +15,14 @@ persistent SSH connection apply, and the target needs only a POSIX shell):
 3. Stop (control key) and timeout send one command that kills the process group (TERM, then
    KILL after 2 s), prints a last frame and removes the dir.
 
+Arguments and environment never ride on a command line (``ps`` on the target or the
+controller would show them): they go over stdin, ahead of the script, into a 0600 launch
+file ``e`` (``export NAME='value'`` lines and ``set -- 'arg'...``) that the script's own
+shell sources and removes before the script's first line runs. For Python and Perl the
+wrapper sources it, writes the arguments NUL-separated to ``a`` with the shell's builtin
+printf, and a small launcher reads and removes that file and sets ``sys.argv``/``@ARGV``.
+The wrapper file ``w`` then holds only paths.
+
 Passing data on stdin keeps ssh from allocating a pty (a pty turns ``\\n`` into ``\\r\\n``).
 A frame, after a ``@HUB-LS-<nonce>@`` marker line, is::
 
@@ -74,15 +82,40 @@ hub_sleep() { sleep %(step)s 2>/dev/null || sleep 1; }
 hub_fail() { rm -rf "$d"; exit "$1"; }
 """
 
-# The detached wrapper; $1 is the private dir. %(run)s is the script invocation.
+# The detached wrapper; $1 is the private dir. %(run)s is the script invocation, which may
+# source the launch file and so replace the positional parameters: the dir is kept in hub_d.
 _SH_WRAPPER = """echo $$ > "$1/pid"
-%(run)s </dev/null >>"$1/out" 2>>"$1/err"
-echo $? > "$1/rc.t" && mv -f "$1/rc.t" "$1/rc"
+hub_d=$1
+%(prepare)s
+%(run)s </dev/null >>"$hub_d/out" 2>>"$hub_d/err"
+echo $? > "$hub_d/rc.t" && mv -f "$hub_d/rc.t" "$hub_d/rc"
 """
+
+SHELLS = {"sh", "bash", "dash", "ksh", "mksh", "zsh", "ash", "busybox"}
+
+# The script's shell sources the launch file (environment, `set -- args`) then the script.
+_SH_SOURCED = '%(shell)s -c \'. "${0%%/s}/e"; rm -f "${0%%/s}/e"; . "$0"\' "$hub_d/s"'
+
+# The wrapper sources the launch file; the arguments go NUL-separated to a file (printf is
+# a shell builtin: no command line carries them) that the interpreter's launcher reads.
+_SH_ARGS_FILE = """. "$hub_d/e"; rm -f "$hub_d/e"
+[ $# -gt 0 ] && printf '%s\\0' "$@" > "$hub_d/a"; : >> "$hub_d/a"; set --"""
+
+_PY_LAUNCHER = (
+    "import os,runpy,sys;d=sys.argv[1];f=open(d+'/a','rb');a=f.read();f.close();"
+    "os.remove(d+'/a');sys.argv=[d+'/s']+[x.decode('utf-8','surrogateescape') "
+    "for x in a.split(bytes(1))[:-1]];sys.path[0]=d;runpy.run_path(d+'/s',run_name='__main__')"
+)
+_PL_LAUNCHER = (
+    'my $d=shift;open(my $f,"<","$d/a") or die "launch file: $!";'
+    'binmode $f;local $/;my $a=<$f>;close $f;unlink "$d/a";'
+    '@ARGV=split(/\\0/,$a,-1);pop @ARGV;$0="$d/s";do $0;die $@ if $@;'
+)
 
 _SH_START = r"""umask 077
 %(functions)s
 %(make_dir)s
+%(write_launch)s
 %(write_script)s
 printf '%%s' %(wrapper)s > "$d/w" || hub_fail 92
 chmod 700 "$d/s" && : >> "$d/out" && : >> "$d/err" || hub_fail 93
@@ -130,6 +163,32 @@ printf 'K %%s %%s\n' "$sig" "$st"
 rm -rf "$d" && echo C
 echo END
 """
+
+
+def _text(value: t.Any) -> str:
+    """A module option's value as the script sees it; None (an unset value) is empty."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def _shebang(source: bytes) -> list[str]:
+    """The interpreter words of a script's #! line (`/usr/bin/env X` gives X); none: sh."""
+    if not source.startswith(b"#!"):
+        return ["/bin/sh"]
+    words = source[2:].split(b"\n", 1)[0].decode("utf-8", "replace").split()
+    if words and words[0].rsplit("/", 1)[-1] == "env":
+        words = [w for w in words[1:] if not w.startswith("-")][:1]
+    return words
+
+
+def _interpreter_kind(words: list[str]) -> str:
+    base = words[0].rsplit("/", 1)[-1] if words else ""
+    if base in SHELLS:
+        return "shell"
+    if re.fullmatch(r"python[0-9.]*", base):
+        return "python"
+    return "perl" if base == "perl" else "other"
 
 
 class _Masker:
@@ -272,7 +331,9 @@ class ActionModule(ActionBase):
     ARGUMENT_SPEC: t.ClassVar[dict[str, t.Any]] = {
         "script": {"type": "str", "required": True},
         "executable": {"type": "str"},
-        "argv": {"type": "list", "elements": "str", "default": []},
+        "argv": {"type": "list", "elements": "raw", "default": []},
+        "env": {"type": "dict", "default": {}},
+        "secret_env": {"type": "dict", "default": {}, "no_log": True},
         "chdir": {"type": "str"},
         "timeout": {"type": "int", "default": 0},
         "poll_interval": {"type": "float", "default": 0.25},
@@ -358,14 +419,59 @@ class ActionModule(ActionBase):
                 f"{err or out}"
             ) from exc
 
+    def _launch_file(self, args: dict[str, t.Any]) -> bytes:
+        """The 0600 launch file: the environment as exports and the arguments as `set --`."""
+        env = {**(args["env"] or {}), **(args["secret_env"] or {})}
+        env.update(self._task_environment())
+        lines = []
+        for name, value in env.items():
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(name)):
+                raise AnsibleActionFail(f"live_script: {name!r} is not a valid variable name")
+            lines.append(f"export {name}={shlex.quote(_text(value))}")
+        if args["argv"]:
+            lines.append("set -- " + " ".join(shlex.quote(_text(a)) for a in args["argv"]))
+        return "\n".join(lines).encode("utf-8", "surrogateescape") + b"\n" if lines else b""
+
+    def _task_environment(self) -> dict[str, t.Any]:
+        """The task's `environment:` keyword, merged in order, into the launch file too."""
+        merged: dict[str, t.Any] = {}
+        for item in self._task.environment or []:
+            value = self._templar.template(item)
+            if isinstance(value, dict):
+                merged.update(value)
+        return merged
+
+    def _invocation(self, words: list[str], launch: bool, source: bytes) -> tuple[str, str]:
+        """(preparation, command) of the wrapper for this interpreter."""
+        quoted = " ".join(shlex.quote(w) for w in words)
+        if not launch:
+            return ":", f'{quoted} "$hub_d/s"'.strip()
+        kind = _interpreter_kind(words or _shebang(source))
+        if kind == "shell":
+            shell = quoted or "/bin/sh"
+            if not words:  # the shebang's own interpreter
+                shell = " ".join(shlex.quote(w) for w in _shebang(source)) or "/bin/sh"
+            return ":", _SH_SOURCED % {"shell": shell}
+        if kind in ("python", "perl"):
+            interpreter = quoted or " ".join(shlex.quote(w) for w in _shebang(source))
+            flag, code = ("-c", _PY_LAUNCHER) if kind == "python" else ("-e", _PL_LAUNCHER)
+            return _SH_ARGS_FILE, f'{interpreter} {flag} {shlex.quote(code)} "$hub_d"'
+        # Other interpreters get the environment from the launch file, arguments on argv.
+        if any(self._masker.mask(_text(a)) != _text(a) for a in self._args_argv):
+            raise AnsibleActionFail(
+                f"live_script: secret arguments are passed only to shell, Python and Perl "
+                f"scripts (not {words[0] if words else 'this script'}); read the secret "
+                "from its environment variable instead"
+            )
+        argv = " ".join(shlex.quote(_text(a)) for a in self._args_argv)
+        prepare = '. "$hub_d/e"; rm -f "$hub_d/e"; set --'
+        return prepare, f'{quoted} "$hub_d/s" {argv}'.strip()
+
     def _start_command(self, args: dict[str, t.Any], source: bytes) -> tuple[str, bytes | None]:
         words = shlex.split(args["executable"]) if args["executable"] else []
-        run = " ".join(
-            [self._compute_environment_string()]
-            + [shlex.quote(w) for w in words]
-            + ['"$1/s"']
-            + [shlex.quote(str(a)) for a in args["argv"]]
-        ).strip()
+        launch = self._launch_file(args)
+        self._args_argv = list(args["argv"])
+        prepare, run = self._invocation(words, bool(launch), source)
         if args["chdir"]:
             run = f"( cd {shlex.quote(args['chdir'])} && {run} )"
         make_dir = (
@@ -373,15 +479,28 @@ class ActionModule(ActionBase):
             'chmod 700 "$d" || hub_fail 90'
         )
         data: bytes | None = None
+        write_launch = ":"
         if self._use_stdin:
-            write_script, data = 'cat > "$d/s" || hub_fail 91', source
+            write_script, data = 'cat > "$d/s" || hub_fail 91', launch + source
+            if launch:  # exactly that many bytes: dd reads one at a time, the rest is the script
+                write_launch = f'dd bs=1 count={len(launch)} of="$d/e" 2>/dev/null || hub_fail 94'
         else:
+            text = launch.decode("utf-8", "surrogateescape")
+            if self._masker.mask(text) != text:
+                raise AnsibleActionFail(
+                    "live_script: secret values need a connection that accepts stdin (ssh "
+                    "with pipelining, local) and a become method that supports pipelining "
+                    "(sudo, not su): they are never put on a command line"
+                )
             write_script, make_dir = self._inline_pieces(source, make_dir)
+            if launch:
+                write_launch = f"printf '%s' {shlex.quote(text)} > \"$d/e\" || hub_fail 94"
         cmd = _SH_START % {
             "functions": self._functions(),
             "make_dir": make_dir,
+            "write_launch": write_launch,
             "write_script": write_script,
-            "wrapper": shlex.quote(_SH_WRAPPER % {"run": run}),
+            "wrapper": shlex.quote(_SH_WRAPPER % {"run": run, "prepare": prepare}),
             "start_iters": math.ceil(START_WAIT / STEP),
             "nonce": self._nonce,
             "chunk": CHUNK_LIMIT,
