@@ -253,6 +253,7 @@ def test_exported_secrets_are_one_variable_each_and_required_ones_are_asserted(
         return subprocess.run(
             [
                 str(BIN / "ansible-playbook"),
+                "-v",  # prints each script's stdout
                 "playbook.yml",
                 "-e",
                 "ansible_python_interpreter=/usr/bin/python3",
@@ -269,6 +270,8 @@ def test_exported_secrets_are_one_variable_each_and_required_ones_are_asserted(
     secrets_file.write_text(text.replace("secret_password: ''", "secret_password: !unsafe 'x1'"))
     filled = run()
     assert filled.returncode == 0, filled.stdout[-3000:]
+    # both steps share the one variable; the unset optional secret is empty, never "None"
+    assert filled.stdout.count("who=ops pw=[x1] opt=[] env=[x1][]") >= 2, filled.stdout[-3000:]
     assert "None" not in filled.stdout
 
 
