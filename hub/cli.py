@@ -1,7 +1,9 @@
 """`hub up`: the whole product on one machine, in the foreground.
 
 Starts a bundled Redis (when REDIS_URL is unset), migrates, creates the admin user if
-absent, then runs a Celery worker, Celery beat and daphne; Ctrl-C stops them all.
+absent, then runs a Celery worker, Celery beat and daphne under a supervisor
+(hub/core/supervise.py) that restarts any of them that exits. Ctrl-C or SIGTERM stops them
+all (exit 0); a failed start stops whatever had started and exits 1 with the reason.
 """
 
 from __future__ import annotations
@@ -10,11 +12,16 @@ import argparse
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
-import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from types import FrameType
+
+from hub.core.supervise import Supervisor, log
 
 BIN = Path(sys.executable).parent
 
@@ -66,6 +73,8 @@ def _children(bind: str, env: dict[str, str], concurrency: int) -> list[tuple[st
                 "hub-worker@%h",
                 "-Q",
                 "celery,executions",
+                "--without-gossip",  # one worker: nothing to gossip with, and a broker
+                "--without-mingle",  # restart makes gossip log a traceback each time
             ],
         ),
         ("beat", [str(BIN / "celery"), "-A", "hub", "beat", "-l", "info"]),
@@ -83,62 +92,105 @@ def _children(bind: str, env: dict[str, str], concurrency: int) -> list[tuple[st
     ]
 
 
-def _stop_all(processes: dict[str, subprocess.Popen], timeout: float = 15) -> None:
-    for process in processes.values():
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    for process in processes.values():
+class _Stopped(Exception):
+    """Ctrl-C or SIGTERM arrived while `hub up` was still starting."""
+
+
+class _StopSignals:
+    """SIGINT/SIGTERM handlers: while starting they abort the start (but never in the middle
+    of launching a child, which would leave it unrecorded), later they only set a flag."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.running = False
+        self.launching = False
+        signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGTERM, self._on_signal)
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.requested = True
+        if not self.running and not self.launching:
+            raise _Stopped
+
+    @contextmanager
+    def launching_child(self) -> Iterator[None]:
+        self.launching = True
         try:
-            process.wait(max(deadline - time.monotonic(), 0.1))
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            yield
+        finally:
+            self.launching = False
+        if self.requested:
+            raise _Stopped
+
+
+def _check_bind_free(bind: str) -> None:
+    host, _, port = bind.rpartition(":")
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host or "127.0.0.1", int(port or "8000")))
+        except OSError as exc:
+            raise RuntimeError(f"cannot listen on {bind}: {exc.strerror}") from exc
+
+
+def _spawn(command: list[str], env: dict[str, str]) -> Callable[[], subprocess.Popen]:
+    return lambda: subprocess.Popen(command, env=env, start_new_session=True)
+
+
+def _start(
+    args: argparse.Namespace, env: dict[str, str], supervisor: Supervisor, signals: _StopSignals
+) -> None:
+    from django.conf import settings
+
+    from hub.core.redis_server import is_alive, start_redis
+
+    _check_bind_free(args.bind)
+    endpoint = settings.BUNDLED_REDIS
+    if endpoint is not None and is_alive(endpoint):
+        log(f"bundled Redis already running on {endpoint.host}:{endpoint.port}; not supervised")
+    elif endpoint is not None:
+        starter = partial(start_redis, endpoint, persistent=True, new_session=True)
+        with signals.launching_child():
+            supervisor.start("redis", starter, stop_last=True)
+        log(f"bundled Redis on {endpoint.host}:{endpoint.port} (password in HUB_DATA_DIR)")
+    _prepare(env)
+    for name, command in _children(args.bind, env, args.concurrency):
+        with signals.launching_child():
+            supervisor.start(name, _spawn(command, env))
 
 
 def up(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     os.environ["PATH"] = env["PATH"]
-    from hub.core.redis_server import is_alive, start_redis, stop_redis
+    signals = _StopSignals()
+    supervisor: Supervisor | None = None
+    try:
+        _setup_django()
+        from django.conf import settings
 
-    redis_process = None
-    _setup_django()
-    from django.conf import settings
-
-    if not os.environ.get("REDIS_URL"):
-        socket_path = Path(settings.BUNDLED_REDIS_SOCKET)
-        if is_alive(socket_path):
-            print(f"[hub] bundled Redis already running on {socket_path}")
-        else:
-            redis_process = start_redis(socket_path, persistent=True)
-            print(f"[hub] bundled Redis on unix://{socket_path}", flush=True)
-    _prepare(env)
-    processes: dict[str, subprocess.Popen] = {}
-    stopping = False
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    for name, command in _children(args.bind, env, args.concurrency):
-        processes[name] = subprocess.Popen(command, env=env, start_new_session=True)
-    print(f"[hub] OPS Job is up: http://{args.bind}/  (Ctrl-C stops everything)", flush=True)
-    exit_code = 0
-    while not stopping:
-        for name, process in processes.items():
-            if process.poll() is not None:
-                print(f"[hub] {name} exited with {process.returncode}; stopping", flush=True)
-                stopping, exit_code = True, 1
-        time.sleep(0.5)
-    print("[hub] stopping...", flush=True)
-    _stop_all(processes)
-    if redis_process is not None:
-        stop_redis(redis_process)
-    print("[hub] stopped", flush=True)
-    return exit_code
+        supervisor = Supervisor(Path(settings.HUB_DATA_DIR) / "supervisor.json")
+        _start(args, env, supervisor, signals)
+        signals.running = True
+    except _Stopped:
+        log("stopping before the start finished...")
+        if supervisor is not None:
+            supervisor.stop()
+        return 0
+    except Exception as exc:
+        reason = str(exc).strip() or type(exc).__name__
+        log(f"start failed: {type(exc).__name__}: {reason}")
+        if supervisor is not None:
+            supervisor.stop()
+        log("stopped what had started")
+        return 1
+    log(f"OPS Job is up: http://{args.bind}/  (Ctrl-C stops everything)")
+    if not signals.requested:
+        supervisor.run(lambda: signals.requested)
+    log("stopping...")
+    supervisor.stop()
+    log("stopped")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

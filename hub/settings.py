@@ -15,6 +15,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from hub.core.redis_server import RedisEndpoint, bundled_endpoint
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
@@ -129,9 +131,14 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The bundled Redis (started by `hub up` when REDIS_URL is unset) listens on this socket.
-BUNDLED_REDIS_SOCKET = HUB_DATA_DIR / "redis.sock"
-REDIS_URL = env.str("REDIS_URL", default=f"unix://{BUNDLED_REDIS_SOCKET}")
+# When REDIS_URL is unset, `hub up` runs a bundled Redis on a loopback port with a password,
+# both generated once into HUB_DATA_DIR, so every process computes this same URL.
+if env.str("REDIS_URL", default=""):
+    BUNDLED_REDIS: RedisEndpoint | None = None
+    REDIS_URL = env.str("REDIS_URL")
+else:
+    BUNDLED_REDIS = bundled_endpoint(HUB_DATA_DIR)
+    REDIS_URL = BUNDLED_REDIS.url
 
 
 def _kombu_url(url: str) -> str:
@@ -140,17 +147,30 @@ def _kombu_url(url: str) -> str:
 
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=_kombu_url(REDIS_URL))
-CELERY_RESULT_BACKEND = None
+CELERY_RESULT_BACKEND = None  # no result backend, so no result-backend retry to tune
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = False
 # Longer than the longest run we allow (24 h), or a running execution is delivered twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 26 * 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 26 * 3600,
+    "socket_keepalive": True,
+    "socket_connect_timeout": 5,
+    "retry_on_timeout": True,
+    "health_check_interval": 10,
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Survive a Redis restart (the supervisor brings the bundled one back within seconds):
+# retry the broker forever, at start too, with keepalive and bounded connect timeouts.
+CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = 5
+# A running execution keeps going while the broker is away (Celery 6's default cancels it).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 
 CHANNEL_LAYERS = {
     "default": {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 
 @pytest.fixture(scope="session", autouse=True)
 def redis_server() -> Iterator[str]:
-    """A real redis-server for the whole run (the bundled one, on a unix socket)."""
+    """A real redis-server for the whole run (the bundled one: loopback port + password)."""
     from django.conf import settings
 
     if os.environ.get("REDIS_URL"):
@@ -20,8 +19,8 @@ def redis_server() -> Iterator[str]:
         return
     from hub.core.redis_server import is_alive, start_redis, stop_redis
 
-    socket_path = Path(settings.BUNDLED_REDIS_SOCKET)
-    process = None if is_alive(socket_path) else start_redis(socket_path, persistent=False)
+    endpoint = settings.BUNDLED_REDIS
+    process = None if is_alive(endpoint) else start_redis(endpoint, persistent=False)
     yield settings.REDIS_URL
     if process is not None:
         stop_redis(process)

@@ -119,7 +119,7 @@ def _drive(data_dir: Path) -> int:
 
     from hub.core.redis_server import start_redis, stop_redis
 
-    redis = start_redis(Path(settings.BUNDLED_REDIS_SOCKET), persistent=False)
+    redis = start_redis(settings.BUNDLED_REDIS, persistent=False)
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)

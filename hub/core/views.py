@@ -35,6 +35,18 @@ def _check_celery() -> dict[str, Any]:
     return {"workers": sorted(name for reply in replies for name in reply)}
 
 
+def _check_supervisor() -> dict[str, Any]:
+    """What `hub up`'s supervisor last wrote (each child's pid, restarts, last exit); not ok
+    while a child waits for its restart. Its "ok" overrides the caller's default True."""
+    from hub.core.supervise import read_status
+
+    status = read_status(settings.HUB_DATA_DIR / "supervisor.json")
+    if status is None:
+        return {"stale": True}  # left by a `hub up` that is gone
+    down = sorted(name for name, child in status["children"].items() if not child["running"])
+    return {**status, "ok": not down, "restarting": down}
+
+
 CHECKS = {"database": _check_database, "redis": _check_redis, "celery": _check_celery}
 
 
@@ -56,9 +68,13 @@ def _shows_details(request: HttpRequest) -> bool:
 
 
 def health(request: HttpRequest) -> JsonResponse:
-    """200 when the database, Redis and at least one Celery worker answer, else 503."""
+    """200 when the database, Redis and at least one Celery worker answer (and, under
+    `hub up`, every supervised child is running), else 503."""
     results: dict[str, Any] = {}
-    for name, check in CHECKS.items():
+    checks = dict(CHECKS)
+    if (settings.HUB_DATA_DIR / "supervisor.json").exists():
+        checks["supervisor"] = _check_supervisor
+    for name, check in checks.items():
         started = time.monotonic()
         try:
             detail = check()
