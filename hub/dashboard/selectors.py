@@ -34,7 +34,7 @@ FAILED_EXECUTION = (
     ExecutionStatus.TIMEOUT,
     ExecutionStatus.UNREACHABLE,
 )
-FAILED_HOST = (HostStatus.FAILED, HostStatus.UNREACHABLE, HostStatus.TIMEOUT)
+FAILED_HOST = (HostStatus.FAILED, HostStatus.UNREACHABLE, HostStatus.TIMEOUT, HostStatus.LOST)
 TOP = 5
 _M = TypeVar("_M", bound=models.Model)
 _Q = TypeVar("_Q", bound=QuerySet[Any])

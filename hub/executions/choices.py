@@ -42,6 +42,7 @@ class HostStatus(models.TextChoices):
     STOPPED = "stopped", "Stopped"
     TIMEOUT = "timeout", "Timed out"
     UNREACHABLE = "unreachable", "Unreachable"
+    LOST = "lost", "Lost"  # the worker died before this host's result was recorded
 
 
 class Control(models.TextChoices):

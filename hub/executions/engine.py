@@ -3,10 +3,15 @@
 run_execution: pending -> running; compile into a private dir; ansible-runner with an
 event handler that only reduces and appends to the Redis stream; a writer thread moves
 the stream into the database; at the end: final statuses, archived logs, an `end` event.
+
+recover_lost_executions (beat): a run whose worker died is drained from its stream, the
+remote processes of its unfinished hosts are stopped over SSH, and it is finalized with
+each host's recorded result (`lost` where none was recorded).
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -34,14 +39,24 @@ from hub.executions.choices import (
 from hub.executions.events import ReducerState, is_auth_failure, reduce_event
 from hub.executions.ingest import StreamIngester, drain_execution
 from hub.executions.models import Execution, ExecutionEvent, ExecutionStep, HostLog, HostResult
-from hub.executions.project import compile_for_run, run_root
+from hub.executions.project import build_project, compile_for_run, run_root, write_project
 from hub.executions.runner import run_project
+from hub.jobs.compiler import compile_cleanup
 
 logger = logging.getLogger(__name__)
 
 STOP_GRACE_SECONDS = 8.0
 TAIL_CHARS = 4000
-BAD_HOST = {HostStatus.FAILED, HostStatus.UNREACHABLE, HostStatus.TIMEOUT, HostStatus.STOPPED}
+BAD_HOST = {
+    HostStatus.FAILED,
+    HostStatus.UNREACHABLE,
+    HostStatus.TIMEOUT,
+    HostStatus.STOPPED,
+    HostStatus.LOST,
+}
+LOST_ERROR = "The worker running this execution was lost; events recorded until then were kept."
+LOST_HOST = "the worker running this execution was lost before this host's result was recorded"
+CLEANUP_TIMEOUT_SECONDS = 30
 
 
 class RunMonitor:
@@ -210,14 +225,17 @@ def _host_outputs(execution_id: int) -> dict[tuple[int, str], list[str]]:
     return outputs
 
 
-def _finalize_hosts(execution: Execution, *, stopped: bool, error: str) -> None:
+def _finalize_hosts(execution: Execution, *, stopped: bool, error: str, lost: bool) -> None:
     outputs = _host_outputs(execution.pk)
     leftover = (
         HostStatus.STOPPED if stopped else (HostStatus.FAILED if error else HostStatus.SKIPPED)
     )
     rows = list(HostResult.objects.filter(execution=execution).select_related("step"))
     for row in rows:
-        if row.status in (HostStatus.PENDING, HostStatus.RUNNING):
+        if row.status in (HostStatus.PENDING, HostStatus.RUNNING) and lost and not stopped:
+            # Nothing says how this host ended: a truthful "lost", not a guessed failure.
+            row.status, row.message = HostStatus.LOST, row.message or LOST_HOST
+        elif row.status in (HostStatus.PENDING, HostStatus.RUNNING):
             row.status = (
                 leftover
                 if row.status == HostStatus.RUNNING or error or stopped
@@ -241,6 +259,7 @@ def _host_outcomes(execution: Execution) -> dict[str, str]:
     ignored = _ignored_steps(execution)
     outcome: dict[str, str] = {}
     rank = {
+        HostStatus.LOST: 6,
         HostStatus.STOPPED: 5,
         HostStatus.UNREACHABLE: 4,
         HostStatus.TIMEOUT: 3,
@@ -263,7 +282,7 @@ def _host_outcomes(execution: Execution) -> dict[str, str]:
 
 def _summary(outcomes: dict[str, str]) -> dict[str, int]:
     counts = {"total": len(outcomes)}
-    for status in ("success", "failed", "unreachable", "timeout", "stopped", "skipped"):
+    for status in ("success", "failed", "unreachable", "timeout", "stopped", "skipped", "lost"):
         counts[status] = sum(1 for s in outcomes.values() if s == status)
     return counts
 
@@ -349,12 +368,49 @@ def _update_connection_status(execution: Execution) -> None:
         )
 
 
-def finalize_execution(execution_id: int, *, error: str = "", stopped: bool = False) -> str:
-    """Final host, step and execution statuses; archived logs; the `end` event."""
+def _store_end(execution_id: int, fields: dict[str, Any]) -> None:
+    """Appends the `end` event, moves the stream into the database and retires it.
+
+    The database must hold `end` whatever Redis does (restarted, unreachable): if the
+    stream could not deliver it, it is written directly after the last stored seq.
+    """
+    stored = ExecutionEvent.objects.filter(execution_id=execution_id).order_by("-seq").first()
+    try:
+        stream.prepare_final_append(execution_id, stored.seq if stored else 0)
+        stream.append_event(execution_id, fields)
+        drain_execution(execution_id, consumer="finalize")
+    except Exception:
+        logger.exception("the end event of execution %s did not go through Redis", execution_id)
+    if not ExecutionEvent.objects.filter(execution_id=execution_id, kind="end").exists():
+        last = ExecutionEvent.objects.filter(execution_id=execution_id).order_by("-seq").first()
+        seq = (last.seq if last else 0) + 1
+        data = {k: v for k, v in fields.items() if k not in ("kind", "text")}
+        ExecutionEvent.objects.create(
+            execution_id=execution_id,
+            seq=seq,
+            kind="end",
+            text=fields.get("text", ""),
+            data=data,
+            ts=time.time(),
+        )
+        Execution.objects.filter(pk=execution_id, last_seq__lt=seq).update(last_seq=seq)
+    try:
+        stream.retire(execution_id)
+    except Exception:
+        logger.exception("the stream of execution %s could not be retired", execution_id)
+
+
+def finalize_execution(
+    execution_id: int, *, error: str = "", stopped: bool = False, lost: bool = False
+) -> str:
+    """Final host, step and execution statuses; archived logs; the `end` event.
+
+    `lost`: the worker died; hosts without a recorded result become `lost`.
+    """
     execution = Execution.objects.get(pk=execution_id)
     stopped = stopped or execution.control == Control.STOP
     with transaction.atomic():
-        _finalize_hosts(execution, stopped=stopped, error=error)
+        _finalize_hosts(execution, stopped=stopped, error=error, lost=lost)
         _finalize_steps(execution)
         outcomes = _host_outcomes(execution)
         status = _overall_status(outcomes, stopped=stopped, error=error)
@@ -369,34 +425,110 @@ def finalize_execution(execution_id: int, *, error: str = "", stopped: bool = Fa
         if execution.kind == ExecutionKind.CONNECTION_TEST:
             _update_connection_status(execution)
     _archive_logs(execution)
-    stream.append_event(
+    _store_end(
         execution_id,
         {"kind": "end", "status": status, "text": error[:2000], "summary": json.dumps(summary)},
     )
-    drain_execution(execution_id, consumer="finalize")
-    stream.retire(execution_id)
     from hub.schedules.services import on_execution_finished
 
     on_execution_finished(execution_id)  # schedule runs, retries, notifications; never raises
     return status
 
 
+def _leftovers(execution_id: int) -> dict[int, dict[str, tuple[int, str]]]:
+    """step -> host -> (remote pgid, remote dir) of live scripts whose host never finished."""
+    unfinished = set(
+        HostResult.objects.filter(
+            execution_id=execution_id, status__in=[HostStatus.PENDING, HostStatus.RUNNING]
+        ).values_list("step__index", "host_name")
+    )
+    found: dict[int, dict[str, tuple[int, str]]] = defaultdict(dict)
+    starts = ExecutionEvent.objects.filter(execution_id=execution_id, kind="remote_start")
+    for step, host, data in starts.order_by("seq").values_list("step", "host", "data"):
+        pid = str(data.get("pid", ""))
+        if step is not None and (step, host) in unfinished and pid.isdigit():
+            found[step][host] = (int(pid), str(data.get("dir", "")))
+    return dict(found)
+
+
+def _cleanup_env(execution: Execution, private_dir: Path) -> dict[str, str]:
+    """The run's environment without the hub plugins: the cleanup publishes no events."""
+    env = _runner_env(execution, private_dir)
+    env.pop("ANSIBLE_CALLBACKS_ENABLED")
+    return {k: v for k, v in env.items() if not k.startswith("HUB_")}
+
+
+def stop_remote_leftovers(execution: Execution) -> int:
+    """Kills the process groups and removes the temp dirs a lost run left on its hosts.
+
+    One `raw` command per unfinished host over the run's own connections, at most
+    CLEANUP_TIMEOUT_SECONDS; never raises (a host that cannot be reached keeps its process,
+    the run is finalized anyway). Returns how many hosts were targeted.
+    """
+    leftovers = _leftovers(execution.pk)
+    if not leftovers:
+        return 0
+    private_dir = run_root() / str(execution.pk)
+    shutil.rmtree(private_dir, ignore_errors=True)  # the dead run's files
+    scoped = copy.copy(execution)  # only the script steps with leftovers: nothing to clone
+    scoped.spec = {
+        **execution.spec,
+        "steps": [
+            s
+            for s in execution.spec.get("steps", [])
+            if s["index"] in leftovers and s.get("kind", "script") == "script"
+        ],
+    }
+    try:
+        built = build_project(scoped, private_dir=private_dir)
+        files = compile_cleanup(built.spec, leftovers, secrets=built.secrets)
+        write_project(private_dir / "project", files, built.keys)
+        outcome = run_project(
+            private_data_dir=private_dir,
+            ident="cleanup",
+            envvars=_cleanup_env(execution, private_dir),
+            forks=min(max(execution.forks, 1), 50),
+            event_handler=lambda _event: False,
+            cancel_callback=lambda: False,
+            timeout=CLEANUP_TIMEOUT_SECONDS,
+        )
+        logger.info("cleanup of lost execution %s: %s", execution.pk, outcome.status)
+    except Exception:
+        logger.exception("remote cleanup of lost execution %s failed", execution.pk)
+    return sum(len(hosts) for hosts in leftovers.values())
+
+
+def _recover(execution_id: int) -> bool:
+    """Recovers one execution of the active set; True when it was running and is now ended."""
+    execution = Execution.objects.filter(pk=execution_id).first()
+    if execution is None:
+        stream.retire(execution_id)
+        return False
+    drain_execution(execution_id)  # everything the stream holds, before anything else
+    if execution.status in FINISHED_STATUSES:  # its finalize died half-way
+        if not ExecutionEvent.objects.filter(execution_id=execution_id, kind="end").exists():
+            summary = json.dumps(execution.summary or {})
+            end = {"kind": "end", "status": execution.status, "text": "", "summary": summary}
+            _store_end(execution_id, end)
+        stream.retire(execution_id)
+        return False
+    stop_remote_leftovers(execution)
+    _remove_run_files(execution_id)  # a dead worker left its decrypted key and secrets
+    finalize_execution(execution_id, error=LOST_ERROR, lost=True)
+    return True
+
+
 def recover_lost_executions() -> list[int]:
-    """Executions whose worker died: write what their stream still holds, then finalize."""
+    """Executions whose worker died: write what their stream still holds, stop what they
+    left running on their hosts, then finalize with each host's real state."""
     recovered = []
     for execution_id in stream.active_executions():
-        if stream.is_alive(execution_id):
+        if stream.is_alive(execution_id) or not stream.claim_recovery(execution_id):
             continue
-        status = Execution.objects.filter(pk=execution_id).values_list("status", flat=True).first()
-        if status is None or status in FINISHED_STATUSES:
-            stream.retire(execution_id)
-            continue
-        drain_execution(execution_id)
-        _remove_run_files(execution_id)  # a dead worker left its decrypted key and secrets
-        finalize_execution(
-            execution_id,
-            error="The worker running this execution was lost; "
-            "events recorded until then were kept.",
-        )
-        recovered.append(execution_id)
+        try:
+            if _recover(execution_id):
+                recovered.append(execution_id)
+        except Exception:
+            logger.exception("recovery of execution %s failed; retried later", execution_id)
+            stream.release_recovery(execution_id)
     return recovered

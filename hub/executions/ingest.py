@@ -223,6 +223,7 @@ def drain_execution(execution_id: int, consumer: str = "recovery") -> int:
     """Writes every event still in the stream and unacknowledged (used after a crash)."""
     writer = EventWriter(execution_id)
     total = 0
+    stream.ensure_db_group(execution_id)
     while batch := stream.claim_stale(execution_id, consumer, idle_ms=0):
         writer.persist(batch)
         stream.ack(execution_id, [e["_id"] for e in batch])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,11 +12,27 @@ from typing import Any
 
 import ansible_runner
 
+# ansible-runner starts ansible-playbook with pexpect and offers no pre-exec hook, so the
+# command is this guard: it asks the kernel for SIGTERM when its parent (the worker
+# process) dies, then becomes ansible-playbook (the setting survives exec). On SIGTERM
+# ansible-playbook terminates its own workers: a dead worker starts no remote work.
+_GUARD = (
+    "import ctypes,os,signal,sys\n"
+    "if ctypes.CDLL(None,use_errno=True).prctl(1,signal.SIGTERM,0,0,0)!=0:sys.exit(70)\n"
+    "if os.getppid()!=int(sys.argv[1]):sys.exit(71)\n"  # the parent died before prctl
+    "os.execvp(sys.argv[2],sys.argv[2:])\n"
+)
+
 
 @dataclass(frozen=True)
 class RunOutcome:
     status: str  # successful | failed | canceled | timeout | error
     rc: int | None
+
+
+def _guarded_command(playbook: str) -> str:
+    """ansible-runner's cmdline (its args follow the binary): guard, then ansible-playbook."""
+    return shlex.join(["-c", _GUARD, str(os.getpid()), "ansible-playbook", playbook])
 
 
 def run_project(
@@ -25,17 +44,20 @@ def run_project(
     event_handler: Callable[[dict[str, Any]], bool],
     cancel_callback: Callable[[], bool],
     status_handler: Callable[..., None] | None = None,
+    timeout: int | None = None,
 ) -> RunOutcome:
     """Runs project/playbook.yml against project/inventory/hosts.yml inside private_data_dir.
 
     The event handler must be quick (it runs in the loop that reads ansible's output);
-    the cancel callback is polled about every 0.25 s.
+    the cancel callback is polled about every 0.25 s; `timeout` (seconds) ends the run.
+    ansible-playbook dies with the calling process.
     """
     project = private_data_dir / "project"
     result = ansible_runner.run(
         private_data_dir=str(private_data_dir),
         project_dir=str(project),
-        playbook="playbook.yml",
+        binary=sys.executable,
+        cmdline=_guarded_command("playbook.yml"),
         inventory=str(project / "inventory" / "hosts.yml"),
         ident=ident,
         envvars=envvars,
@@ -44,6 +66,7 @@ def run_project(
         event_handler=event_handler,
         cancel_callback=cancel_callback,
         status_handler=status_handler,
+        timeout=timeout,
         settings={
             "pexpect_timeout": 0.25,
             "suppress_ansible_output": True,

@@ -50,6 +50,10 @@ def alive_key(execution_id: int) -> str:
     return f"hub:exec:{execution_id}:alive"
 
 
+def recovery_key(execution_id: int) -> str:
+    return f"hub:exec:{execution_id}:recovery"
+
+
 @functools.cache
 def client() -> redis.Redis:
     return redis.Redis.from_url(
@@ -125,6 +129,36 @@ def is_alive(execution_id: int) -> bool:
 
 def active_executions() -> list[int]:
     return sorted(int(x) for x in client().smembers(ACTIVE_SET))
+
+
+def claim_recovery(execution_id: int, seconds: int = 300) -> bool:
+    """True for the one recovery task that may finalize this lost run (beat can overlap)."""
+    return bool(client().set(recovery_key(execution_id), "1", nx=True, ex=seconds))
+
+
+def release_recovery(execution_id: int) -> None:
+    client().delete(recovery_key(execution_id))
+
+
+_SEQ_FLOOR = """local c = tonumber(redis.call('GET', KEYS[1]) or '0')
+if c < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return 0"""
+
+
+def prepare_final_append(execution_id: int, stored_seq: int) -> None:
+    """Before the `end` event: after a Redis restart the seq counter and the database group
+    are gone; a seq below what the database holds would collide and be dropped."""
+    client().eval(_SEQ_FLOOR, 1, seq_key(execution_id), str(stored_seq))
+    ensure_db_group(execution_id)
+
+
+def ensure_db_group(execution_id: int) -> None:
+    """The database writers' group (gone with the stream when Redis restarted)."""
+    try:
+        client().xgroup_create(stream_key(execution_id), DB_GROUP, id="0", mkstream=True)
+    except redis.ResponseError as exc:  # BUSYGROUP: the usual case
+        if "BUSYGROUP" not in str(exc):
+            raise
 
 
 def retire(execution_id: int) -> None:
@@ -225,3 +259,9 @@ async def first_seq(redis_async: aioredis.Redis, execution_id: int) -> int | Non
     """Oldest seq still in the stream (older ones were trimmed), None when it is empty."""
     entries: Any = await redis_async.xrange(stream_key(execution_id), count=1)
     return int(str(entries[0][0]).split("-")[0]) if entries else None
+
+
+async def last_entry(redis_async: aioredis.Redis, execution_id: int) -> dict[str, str] | None:
+    """The newest entry of the stream (the `end` event once the run is over), None if empty."""
+    entries: Any = await redis_async.xrevrange(stream_key(execution_id), count=1)
+    return _decode(entries)[0] if entries else None

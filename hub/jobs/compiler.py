@@ -23,6 +23,7 @@ and the arguments as module options and hands them to the target over stdin.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -532,3 +533,62 @@ def compile_project(
         for item in step.files:
             files[f"files/step_{step.index}/{item.name}"] = CopyFrom(item.source)
     return files
+
+
+def _cleanup_command(pgid: int, directory: str) -> str:
+    """Stops a process group on a POSIX target and removes the live_script dir it ran in."""
+    command = f"kill -TERM -{pgid} 2>/dev/null; sleep 1; kill -KILL -{pgid} 2>/dev/null"
+    path = PurePosixPath(directory)
+    if path.is_absolute() and path.name.startswith("hub-ls.") and ".." not in path.parts:
+        command += f"; rm -rf {shlex.quote(directory)}"
+    return command + "; true"
+
+
+def compile_cleanup(
+    spec: ProjectSpec,
+    leftovers: Mapping[int, Mapping[str, tuple[int, str]]],
+    *,
+    secrets: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """A project that stops what a lost run left running: step -> host -> (pgid, dir).
+
+    One play per step (its connection, so the same user and become as the script had)
+    with one `raw` task: no Python on the target, one SSH round per host.
+    """
+    connections = {c.key: c for c in spec.connections}
+    plays = []
+    for step in spec.steps:
+        commands = {
+            host: _cleanup_command(pgid, directory)
+            for host, (pgid, directory) in leftovers.get(step.index, {}).items()
+            if pgid > 1 and host in step.hosts
+        }
+        if not commands:
+            continue
+        play_vars: dict[str, Any] = {"hub_cleanup": _unsafe_map(commands)}
+        if step.connection in connections:
+            play_vars.update(_connection_vars(connections[step.connection]))
+        task = {
+            "name": "Stop the remote processes of a lost run",
+            "ansible.builtin.raw": "{{ hub_cleanup[inventory_hostname] }}",
+            "when": "inventory_hostname in hub_cleanup",
+            "ignore_errors": True,
+            "ignore_unreachable": True,
+            "changed_when": False,
+        }
+        plays.append(
+            {
+                "name": f"Cleanup of step {step.index}",
+                "hosts": f"step_{step.index}",
+                "gather_facts": False,
+                "vars_files": ["vars/secrets.yml"],
+                "vars": play_vars,
+                "tasks": [task],
+            }
+        )
+    return {
+        "playbook.yml": "---\n" + _yaml(plays),
+        "ansible.cfg": _ansible_cfg(spec),
+        "inventory/hosts.yml": "---\n" + _yaml(_inventory(spec)),
+        "vars/secrets.yml": "---\n" + _secrets_file(spec, secrets or {}, "run"),
+    }

@@ -2180,9 +2180,10 @@ export interface components {
          *     * `stopped` - Stopped
          *     * `timeout` - Timed out
          *     * `unreachable` - Unreachable
+         *     * `lost` - Lost
          * @enum {string}
          */
-        HostResultStatusEnum: "pending" | "running" | "success" | "failed" | "skipped" | "stopped" | "timeout" | "unreachable";
+        HostResultStatusEnum: "pending" | "running" | "success" | "failed" | "skipped" | "stopped" | "timeout" | "unreachable" | "lost";
         /**
          * @description * `unknown` - Unknown
          *     * `reachable` - Reachable

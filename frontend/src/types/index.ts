@@ -43,7 +43,7 @@ export type PlanStep = Refine<S['PlanStep'], { target_hosts: number[]; target_gr
 export type Plan = Refine<S['ExecutionPlan'], Perms & { steps: PlanStep[]; variable_values: Record<string, unknown> }>
 export interface SyncPreview { added_steps: unknown[]; removed_steps: unknown[]; changed_steps: unknown[]; added_variables: unknown[]; removed_variables: unknown[] }
 export type ExecutionStarted = S['LaunchResult']
-export interface ExecutionSummary { total?: number; success?: number; failed?: number; unreachable?: number; timeout?: number; stopped?: number }
+export interface ExecutionSummary { total?: number; success?: number; failed?: number; unreachable?: number; timeout?: number; stopped?: number; lost?: number }
 export type ExecutionRecord = Refine<S['ExecutionList'], { summary: ExecutionSummary; success_rate: number | null; duration: number | null; status: ExecutionStatus }>
 export type ExecutionStatus = S['ExecutionStatusEnum']
 export type ExecutionHostResult = S['HostResult']

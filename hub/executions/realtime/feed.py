@@ -3,7 +3,8 @@
 Replays from the client's last seq (the database holds what Redis trimmed or expired),
 then tails the Redis stream; idle periods yield heartbeats; the feed ends after the
 `end` event. seq is gapless, so a client that resumes misses nothing and sees nothing
-twice.
+twice. A client already at or past the `end` event gets that event again and the feed
+ends at once.
 """
 
 from __future__ import annotations
@@ -71,6 +72,32 @@ def _status(execution_id: int) -> str | None:
 
 
 @sync_to_async
+def _stored_end(execution_id: int) -> dict[str, Any] | None:
+    row = ExecutionEvent.objects.filter(execution_id=execution_id, kind="end").order_by("-seq")
+    first = row.first()
+    return _from_row(first) if first is not None else None
+
+
+async def _end_reached(
+    redis_async: Any, execution_id: int, last: int, *, database: bool
+) -> dict[str, Any] | None:
+    """The run's `end` event when the client is already at or past it (None otherwise).
+
+    Such a client gets nothing new from the stream, so without this it would wait forever.
+    The stream's tail is cheap to look at every idle round; the database (where the event
+    is once Redis retired the stream) only when asked.
+    """
+    tail = await stream.last_entry(redis_async, execution_id)
+    end = _from_stream(tail) if tail is not None else None
+    if (end is None or end.get("kind") != "end") and database:
+        finished = (await _status(execution_id)) in FINISHED_STATUSES
+        end = await _stored_end(execution_id) if finished else None
+    if end is None or end.get("kind") != "end" or end["seq"] > last:
+        return None
+    return end
+
+
+@sync_to_async
 def _live_limit() -> int:
     return int(get_setting("execution.live_output_limit"))
 
@@ -108,6 +135,9 @@ async def event_feed(
     redis_async = stream.async_client()
     cap, last, idle = _Cap(await _live_limit()), since, 0.0
     try:
+        if since and (end := await _end_reached(redis_async, execution_id, since, database=True)):
+            yield end
+            return
         while True:
             first = await stream.first_seq(redis_async, execution_id)
             if first is None or first > last + 1:
@@ -121,9 +151,15 @@ async def event_feed(
                 if backlog:
                     continue
                 if first is None and (await _status(execution_id)) in FINISHED_STATUSES:
-                    return  # archived, stream expired, and nothing after `last`
+                    # archived, stream expired, and nothing after `last`
+                    if end := await _end_reached(redis_async, execution_id, last, database=True):
+                        yield end
+                    return
             entries = await stream.read_after(redis_async, execution_id, last, block_ms=block_ms)
             if not entries:
+                if end := await _end_reached(redis_async, execution_id, last, database=False):
+                    yield end
+                    return
                 idle += block_ms / 1000
                 if idle >= heartbeat_seconds:
                     idle = 0.0

@@ -73,7 +73,7 @@ const en: typeof zhCN = {
     selectHost: 'Select a host to see its log', rc: 'Exit code', timeRange: 'Time range', template: 'Template', allHosts: 'All hosts',
     status: {
       pending: 'Pending', running: 'Running', paused: 'Paused', success: 'Success', failed: 'Failed', partial: 'Partial',
-      stopped: 'Stopped', timeout: 'Timed out', unreachable: 'Unreachable', skipped: 'Skipped', ok: 'OK', changed: 'OK',
+      stopped: 'Stopped', timeout: 'Timed out', unreachable: 'Unreachable', skipped: 'Skipped', ok: 'OK', changed: 'OK', lost: 'Lost',
     },
     kinds: { quick_script: 'Quick script', quick_file: 'File transfer', plan: 'Plan', schedule: 'Schedule', connection_test: 'Connection test' },
     matches: '{n} matches', total: 'Total',

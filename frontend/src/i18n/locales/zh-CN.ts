@@ -71,7 +71,7 @@ export default {
     selectHost: '选择主机查看日志', rc: '返回码', timeRange: '时间范围', template: '模板', allHosts: '全部主机',
     status: {
       pending: '等待中', running: '执行中', paused: '已暂停', success: '成功', failed: '失败', partial: '部分成功',
-      stopped: '已终止', timeout: '超时', unreachable: '不可达', skipped: '跳过', ok: '成功', changed: '成功',
+      stopped: '已终止', timeout: '超时', unreachable: '不可达', skipped: '跳过', ok: '成功', changed: '成功', lost: '丢失',
     },
     kinds: { quick_script: '快速脚本', quick_file: '文件分发', plan: '执行方案', schedule: '定时任务', connection_test: '连接测试' },
     matches: '{n} 处匹配', total: '总数',

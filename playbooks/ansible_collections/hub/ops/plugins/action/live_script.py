@@ -577,7 +577,7 @@ class ActionModule(ActionBase):
         try:
             frame = self._exec(cmd, data)
             self._pgid, self._tmpdir = frame.pgid, frame.tmpdir or self._tmpdir
-            self._publish(kind="remote_start", pid=self._pgid or "")
+            self._publish(kind="remote_start", pid=self._pgid or "", dir=self._tmpdir or "")
             outcome = self._follow(frame, args, t0)
         except Exception:
             self._kill_quietly()
