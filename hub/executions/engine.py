@@ -20,10 +20,11 @@ import shutil
 import subprocess
 import sys
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -57,10 +58,18 @@ BAD_HOST = {
 LOST_ERROR = "The worker running this execution was lost; events recorded until then were kept."
 LOST_HOST = "the worker running this execution was lost before this host's result was recorded"
 CLEANUP_TIMEOUT_SECONDS = 30
+REDIS_RETRY_SECONDS = 0.5
+REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError, OSError)
 
 
 class RunMonitor:
-    """Event handler and cancel callback for one run: cheap, never touches the database."""
+    """Event handler and cancel callback for one run: cheap, never touches the database.
+
+    Redis may go away mid-run (a restart, a blip): events are then kept here in order and
+    appended, with one gapless seq, once it answers again (one attempt per
+    REDIS_RETRY_SECONDS while it is away); a control or liveness read that fails changes
+    nothing. The run goes on as it would have; `flush` waits for the rest at the end.
+    """
 
     def __init__(self, execution_id: int) -> None:
         self.execution_id = execution_id
@@ -68,22 +77,68 @@ class RunMonitor:
         self.stop_requested_at: float | None = None
         self._last_alive = 0.0
         self.messages: list[str] = []
+        self._pending: deque[dict[str, Any]] = deque()
+        self._retry_at = 0.0
 
     def on_event(self, event: dict[str, Any]) -> bool:
         record = reduce_event(event, self.state)
         if record is not None:
             if record["kind"] == "log":
                 self.messages = [*self.messages[-19:], record["text"]]
-            stream.append_event(self.execution_id, record)
+            self._pending.append(record)
+            self._drain()
         return False  # the stream is the record; no job_events files on disk
+
+    def _drain(self) -> bool:
+        """Appends the waiting events in order; False while Redis is away."""
+        now = time.monotonic()
+        if now < self._retry_at:
+            return False
+        try:
+            while self._pending:
+                stream.append_event(self.execution_id, self._pending[0])
+                self._pending.popleft()
+        except REDIS_DOWN as exc:
+            if not self._retry_at:
+                logger.warning(
+                    "execution %s: Redis is away (%s); keeping events", self.execution_id, exc
+                )
+            self._retry_at = now + REDIS_RETRY_SECONDS
+            return False
+        if self._retry_at:
+            logger.warning("execution %s: Redis is back; events appended", self.execution_id)
+            self._retry_at, self._last_alive = 0.0, 0.0  # refresh the liveness key now
+        return True
+
+    def flush(self, timeout: float = 60.0) -> bool:
+        """Waits up to timeout seconds for Redis to take the waiting events."""
+        deadline = time.monotonic() + timeout
+        while not self._drain():
+            if time.monotonic() >= deadline:
+                logger.error(
+                    "execution %s: %d events never reached Redis",
+                    self.execution_id,
+                    len(self._pending),
+                )
+                return False
+            time.sleep(REDIS_RETRY_SECONDS)
+        return True
 
     def should_cancel(self) -> bool:
         now = time.monotonic()
-        if now - self._last_alive > 10:
-            stream.keep_alive(self.execution_id)
-            self._last_alive = now
-        if self.stop_requested_at is None and stream.get_control(self.execution_id) == "stop":
-            self.stop_requested_at = now
+        if self._pending and not self._drain():
+            return self._stopping(now)  # Redis is away: neither liveness nor control now
+        try:
+            if now - self._last_alive > 10:
+                stream.keep_alive(self.execution_id)
+                self._last_alive = now
+            if self.stop_requested_at is None and stream.get_control(self.execution_id) == "stop":
+                self.stop_requested_at = now
+        except REDIS_DOWN:
+            self._retry_at = now + REDIS_RETRY_SECONDS
+        return self._stopping(now)
+
+    def _stopping(self, now: float) -> bool:
         if self.stop_requested_at is None:
             return False
         # Let the live_script plugins kill their remote processes first, then end the run.
@@ -204,6 +259,7 @@ def run_execution(execution_id: int) -> str:
         error = f"{type(exc).__name__}: {exc}"
     finally:
         _remove_run_files(execution_id)
+        monitor.flush()  # events kept while Redis was away, before the writer's last read
         ingester.finish()
     return finalize_execution(
         execution_id, error=error, stopped=monitor.stop_requested_at is not None

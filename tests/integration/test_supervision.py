@@ -262,3 +262,75 @@ def test_failed_start_exits_non_zero_and_leaves_nothing_running(tmp_path: Path) 
     finally:
         for pid in _owned_by(tmp_path):
             os.kill(pid, signal.SIGKILL)
+
+
+_tokens: dict[str, str] = {}
+
+
+def _api(hub: Hub, path: str, data: dict[str, Any] | None = None, **kw: Any) -> Any:
+    """The admin's API call; one login per hub (logins are rate-limited per address)."""
+    if hub.base not in _tokens:
+        _tokens[hub.base] = _request(
+            f"{hub.base}/api/auth/login/", {"username": "admin", "password": ADMIN_PASSWORD}
+        )["content"]["access"]
+    token = _tokens[hub.base]
+    body = json.dumps(data).encode() if data is not None else None
+    request = urllib.request.Request(f"{hub.base}{path}", data=body, **kw)  # noqa: S310
+    request.add_header("Content-Type", "application/json")
+    request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 - loopback
+        return json.loads(response.read())["content"]
+
+
+def test_a_run_across_a_redis_kill_ends_as_it_would_have_with_every_line_once(
+    supervised: Hub, tmp_path: Path
+) -> None:
+    from tests.support.sshd import SshdFleet
+
+    _api(supervised, "/api/system/execution.python_interpreter/",
+         {"value": "/usr/bin/python3"}, method="PATCH")  # fmt: skip
+    with SshdFleet(3, tmp_path / "sshd") as fleet:
+        account = _api(
+            supervised,
+            "/api/hosts/accounts/",
+            {"name": "across", "username": fleet.user, "auth_type": "key",
+             "private_key": fleet.client_key_text},
+        )["id"]  # fmt: skip
+        hosts = [
+            _api(supervised, "/api/hosts/",
+                 {"name": f"across-{h['name']}", "ip_address": h["ip"], "port": h["port"]})["id"]
+            for h in fleet.hosts
+        ]  # fmt: skip
+        script = 'for i in $(seq 1 30); do echo "across $i"; sleep 0.2; done\n'
+        execution = _api(
+            supervised,
+            "/api/quick/execute_script/",
+            {"script_content": script, "target_host_ids": hosts, "account_id": account},
+        )["execution_id"]
+        time.sleep(2.5)  # the scripts are printing
+        os.kill(supervised.child_pid("redis"), signal.SIGKILL)
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                record = _api(supervised, f"/api/executor/execution-records/{execution}/")
+                if record["status"] not in ("pending", "running"):
+                    break
+            except OSError:
+                pass  # the API waits on Redis for a moment too
+            assert time.monotonic() < deadline, supervised.log()
+            time.sleep(1)
+        assert record["status"] == "success", record
+        for target in record["targets"]:
+            log = _api(
+                supervised,
+                f"/api/executor/execution-records/{execution}/logs/?host={target['name']}",
+            )
+            lines = [line for line in log["text"].splitlines() if line.startswith("across ")]
+            assert lines == [f"across {i}" for i in range(1, 31)], (target, log["text"][-500:])
+    supervised.wait_healthy(60)
+
+
+def test_killed_daphne_is_restarted_and_serves_again(supervised: Hub) -> None:
+    before, seconds = _kill_and_wait(supervised, "web")
+    print(f"healthy {seconds:.1f} s after SIGKILL of daphne")
+    assert supervised.process.poll() is None and supervised.child_pid("web") != before

@@ -123,8 +123,24 @@ def test_publishing_to_a_dead_redis_warns_once_and_goes_on() -> None:
     }
     events = HubEvents.from_env(warn=warnings.append, environ=env)
     assert events is not None
-    assert events.publish(kind="output", text="x") is None
+    assert events.publish(kind="output", text="x") == 0  # kept for when Redis answers
+    assert events.waiting == 1
     assert events.control() == ""
     assert len(warnings) == 1 and "nonexistent" in warnings[0]
+    assert events.flush(timeout=0.2) is False and events.waiting == 0  # the task can end
     with pytest.raises(redis.ConnectionError):
         redis.Redis.from_url(env["HUB_REDIS_URL"]).ping()
+
+
+def test_events_published_while_redis_is_away_arrive_in_order(private_redis, rds) -> None:
+    env = {"HUB_REDIS_URL": private_redis.url, "HUB_EVENT_STREAM": "away:test"}
+    events = HubEvents.from_env(environ=env)
+    assert events is not None
+    assert events.publish(kind="output", text="0") == 1
+    private_redis.kill()
+    assert [events.publish(kind="output", text=str(i)) for i in (1, 2, 3)] == [0, 0, 0]
+    assert events.waiting == 3
+    private_redis.start_again()  # empty: a crash without persistence
+    assert events.flush(timeout=10) is True
+    assert events.publish(kind="output", text="4") == 4
+    assert [e[1]["text"] for e in rds.xrange("away:test")] == ["1", "2", "3", "4"]

@@ -50,15 +50,34 @@ class RedisServer:
             "--dir", str(self.dir),
             "--logfile", str(self.dir / "redis.log"),
         ]  # fmt: skip
-        self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        self._cmd = cmd
+        self._start_timeout = start_timeout
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._spawn()
+
+    def _spawn(self) -> None:
+        self._proc = subprocess.Popen(
+            self._cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         self.pid = self._proc.pid
         try:
-            self._wait_ready(start_timeout)
+            self._wait_ready(self._start_timeout)
         except BaseException:
             self.stop()
             raise
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would (the data is gone: nothing is persisted)."""
+        assert self._proc is not None
+        self._proc.kill()
+        self._proc.wait(5)
+
+    def start_again(self) -> None:
+        """A new server on the same socket after kill()."""
+        self._spawn()
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -644,6 +644,8 @@ class ActionModule(ActionBase):
             self._streamed = True
 
     def _result(self, outcome: dict[str, t.Any], started: datetime.datetime) -> dict[str, t.Any]:
+        if self._events is not None and self._events.waiting:
+            self._events.flush()  # output kept while Redis was away goes out before the result
         ended = datetime.datetime.now()
         stdout = self._streams["O"].tail.text()
         stderr = self._streams["E"].tail.text()

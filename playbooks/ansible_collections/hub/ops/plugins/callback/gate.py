@@ -95,6 +95,10 @@ class CallbackModule(CallbackBase):
                 "(failure policy: pause). Resume to go on, stop to end.",
             )
 
+    def v2_playbook_on_stats(self, stats: t.Any) -> None:
+        if self._events is not None and self._events.waiting:
+            self._events.flush()  # events kept while Redis was away, before the playbook ends
+
     def v2_playbook_on_task_start(self, task: t.Any, is_conditional: bool) -> None:
         self._wait_while_paused()
 

@@ -12,8 +12,10 @@ environment of that process:
 
 Events are appended with ``append_event.lua`` (next to this file), the same script the hub's
 Python side uses, so entry ids are ``<seq>-0`` with one gapless sequence for all writers.
-Every failure to reach Redis is reported once per process and otherwise ignored: a Redis
-outage must never fail or stall the automation itself.
+A Redis outage must never fail or stall the automation itself: an event that cannot be
+appended is kept, in order, and appended before the next one once Redis answers again (one
+attempt per RETRY_SECONDS while it is away); :meth:`HubEvents.flush` waits a bounded time
+for the rest at the end of a task. Failures are reported once per process.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import typing as t
 
 LUA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "append_event.lua")
 DEFAULT_MAXLEN = "10000"
+RETRY_SECONDS = 0.5  # at most one reconnect attempt this often while Redis is away
+QUEUED = 0  # what publish() returns for an event kept for later (a seq is at least 1)
 
 _clients: dict[tuple[int, str], t.Any] = {}
 
@@ -61,6 +65,8 @@ class HubEvents:
         self._warn = warn
         self._warned = False
         self._script: t.Any = None
+        self._pending: list[list[t.Any]] = []  # argv of events not appended yet, in order
+        self._retry_at = 0.0
 
     @classmethod
     def from_env(
@@ -93,21 +99,55 @@ class HubEvents:
             self._warn(f"hub.ops: cannot {what} at {self.redis_url}: {exc}; continuing without")
 
     def publish(self, **fields: t.Any) -> int | None:
-        """Append one event; returns its seq, or None when not publishing or Redis failed."""
+        """Append one event; returns its seq, QUEUED (0) when Redis is away and the event
+        waits for it, or None when not publishing."""
         if not self.stream:
             return None
         argv: list[t.Any] = [self.maxlen]
         for name, value in fields.items():
             argv += [name, "" if value is None else str(value)]
+        self._pending.append(argv)
+        return self._drain()
+
+    def _drain(self) -> int:
+        """Appends the waiting events in order; the last seq, or QUEUED when some wait."""
+        if time.monotonic() < self._retry_at:
+            return QUEUED
+        seq = QUEUED
         try:
             if self._script is None:
                 with open(LUA_PATH, encoding="utf-8") as handle:
                     lua = handle.read()
                 self._script = _redis_client(self.redis_url).register_script(lua)
-            return int(self._script(keys=[self.stream, self.seq_key], args=argv))
+            while self._pending:
+                seq = int(self._script(keys=[self.stream, self.seq_key], args=self._pending[0]))
+                self._pending.pop(0)
         except Exception as exc:  # any Redis/IO failure must not stop the run
             self._failed("publish events", exc)
-            return None
+            self._retry_at = time.monotonic() + RETRY_SECONDS
+            return QUEUED
+        return seq
+
+    @property
+    def waiting(self) -> int:
+        """How many events wait for Redis."""
+        return len(self._pending)
+
+    def flush(self, timeout: float = 60.0) -> bool:
+        """Waits up to timeout seconds for Redis to take the waiting events; True when none
+        is left (the rest is dropped, with a warning, so the task can end)."""
+        deadline = time.monotonic() + timeout
+        while self._pending:
+            self._drain()
+            if not self._pending:
+                break
+            if time.monotonic() >= deadline:
+                if self._warn is not None:
+                    self._warn(f"hub.ops: {len(self._pending)} events could not be published")
+                self._pending.clear()
+                return False
+            time.sleep(RETRY_SECONDS)
+        return True
 
     def control(self) -> str:
         """Current control value ('' when unset, unreadable or not configured)."""
