@@ -205,6 +205,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=8.0, help="how long the script runs")
     parser.add_argument("--kill-after", type=float, default=3.0)
     parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (hub.log, db)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="opsjob-chaos-"))
     data_dir, port = work / "data", _free_port()
@@ -235,7 +236,10 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             os.killpg(hub.pid, signal.SIGKILL)
         log.close()
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print("kept", work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     print(f"{'fault':8} {'status':8} {'stored/printed':>15} {'dups':>5} {'run end s':>9} "
           f"{'healthy s':>9} {'orphans':>7} {'run dir':>7}")  # fmt: skip
     for r in results:
