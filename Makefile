@@ -4,7 +4,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export PATH := $(CURDIR)/.venv/bin:$(dir $(UV)):$(PATH)
 # Browsers come from Debian's chromium package, never from a tool's own download.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
-SYSTEM_PACKAGES := openssh-server openssh-client sshpass chromium
+SYSTEM_PACKAGES := openssh-server openssh-client sshpass chromium iproute2 procps
 FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/package.json frontend/vite.config.ts -type f 2>/dev/null)
 
 .PHONY: up test deps system-deps python-deps frontend test-python test-frontend lint
