@@ -441,7 +441,12 @@ class ActionModule(ActionBase):
                 merged.update(value)
         return merged
 
-    def _invocation(self, words: list[str], launch: bool, source: bytes) -> tuple[str, str]:
+    def _holds_secret(self, text: str) -> bool:
+        return self._masker.mask(text) != text
+
+    def _invocation(
+        self, words: list[str], launch: bool, source: bytes, argv: list[t.Any]
+    ) -> tuple[str, str]:
         """(preparation, command) of the wrapper for this interpreter."""
         quoted = " ".join(shlex.quote(w) for w in words)
         if not launch:
@@ -457,21 +462,20 @@ class ActionModule(ActionBase):
             flag, code = ("-c", _PY_LAUNCHER) if kind == "python" else ("-e", _PL_LAUNCHER)
             return _SH_ARGS_FILE, f'{interpreter} {flag} {shlex.quote(code)} "$hub_d"'
         # Other interpreters get the environment from the launch file, arguments on argv.
-        if any(self._masker.mask(_text(a)) != _text(a) for a in self._args_argv):
+        if any(self._holds_secret(_text(a)) for a in argv):
             raise AnsibleActionFail(
                 f"live_script: secret arguments are passed only to shell, Python and Perl "
                 f"scripts (not {words[0] if words else 'this script'}); read the secret "
                 "from its environment variable instead"
             )
-        argv = " ".join(shlex.quote(_text(a)) for a in self._args_argv)
+        words_argv = " ".join(shlex.quote(_text(a)) for a in argv)
         prepare = '. "$hub_d/e"; rm -f "$hub_d/e"; set --'
-        return prepare, f'{quoted} "$hub_d/s" {argv}'.strip()
+        return prepare, f'{quoted} "$hub_d/s" {words_argv}'.strip()
 
     def _start_command(self, args: dict[str, t.Any], source: bytes) -> tuple[str, bytes | None]:
         words = shlex.split(args["executable"]) if args["executable"] else []
         launch = self._launch_file(args)
-        self._args_argv = list(args["argv"])
-        prepare, run = self._invocation(words, bool(launch), source)
+        prepare, run = self._invocation(words, bool(launch), source, list(args["argv"]))
         if args["chdir"]:
             run = f"( cd {shlex.quote(args['chdir'])} && {run} )"
         make_dir = (
@@ -486,7 +490,7 @@ class ActionModule(ActionBase):
                 write_launch = f'dd bs=1 count={len(launch)} of="$d/e" 2>/dev/null || hub_fail 94'
         else:
             text = launch.decode("utf-8", "surrogateescape")
-            if self._masker.mask(text) != text:
+            if self._holds_secret(text):
                 raise AnsibleActionFail(
                     "live_script: secret values need a connection that accepts stdin (ssh "
                     "with pipelining, local) and a become method that supports pipelining "
