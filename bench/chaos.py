@@ -21,42 +21,26 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.support.http import free_port, request_json  # noqa: E402
 from tests.support.sshd import SshdFleet  # noqa: E402
 
 PASSWORD = "chaos-admin-Pa55"  # noqa: S105 - the throwaway hub's admin
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _call(base: str, path: str, data: Any = None, token: str = "", method: str = "") -> Any:
-    body = json.dumps(data).encode() if data is not None else None
-    request = urllib.request.Request(base + path, data=body, method=method or None)  # noqa: S310
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 - loopback
-            return json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return json.loads(exc.read())
-    except OSError:
+        return request_json(base + path, data, token, method or None)
+    except OSError:  # the hub is restarting a part
         return {"success": False}
 
 
@@ -208,7 +192,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (hub.log, db)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="opsjob-chaos-"))
-    data_dir, port = work / "data", _free_port()
+    data_dir, port = work / "data", free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(HUB_DATA_DIR=str(data_dir), HUB_BIND=f"127.0.0.1:{port}",

@@ -3,20 +3,18 @@ Debian's Chromium (frontend/ `npm run e2e`), against real sshd test hosts."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.http import free_port, request_json
 from tests.support.sshd import SshdFleet
 
 pytestmark = pytest.mark.e2e
@@ -24,24 +22,6 @@ ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "frontend"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ADMIN_PASSWORD = "e2e-admin-Pa55"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _request(
-    url: str, data: dict[str, Any] | None = None, token: str = "", method: str | None = None
-) -> Any:
-    body = json.dumps(data).encode() if data is not None else None
-    request = urllib.request.Request(url, data=body, method=method)  # noqa: S310 - loopback
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
-        return json.loads(response.read())
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +32,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
     data_dir = tmp_path_factory.mktemp("stack")
-    port = _free_port()
+    port = free_port()
     env = {
         k: v
         for k, v in os.environ.items()
@@ -81,23 +61,23 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             if process.poll() is not None:
                 pytest.fail(f"hub up exited: {(data_dir / 'hub.log').read_text()[-3000:]}")
             try:
-                if _request(f"{base}/health/")["success"]:
+                if request_json(f"{base}/health/")["success"]:
                     break
             except OSError:
                 pass
             if time.monotonic() > deadline:
                 pytest.fail(f"hub up not healthy: {(data_dir / 'hub.log').read_text()[-3000:]}")
             time.sleep(1)
-        token = _request(
+        token = request_json(
             f"{base}/api/auth/login/", {"username": "admin", "password": ADMIN_PASSWORD}
         )["content"]
-        _request(
+        request_json(
             f"{base}/api/system/execution.python_interpreter/",
             {"value": "/usr/bin/python3"},
             token["access"],
             method="PATCH",
         )
-        _request(  # the specs' webhook and cloud endpoints are stubs on loopback
+        request_json(  # the specs' webhook and cloud endpoints are stubs on loopback
             f"{base}/api/system/security.outbound_allow_networks/",
             {"value": "127.0.0.0/8"},
             token["access"],

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,28 +18,11 @@ from typing import Any
 
 import pytest
 
+from tests.support.http import free_port, request_json
+
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_PASSWORD = "sup-admin-Pa55"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _request(url: str, data: dict[str, Any] | None = None, token: str = "") -> Any:
-    body = json.dumps(data).encode() if data is not None else None
-    request = urllib.request.Request(url, data=body)  # noqa: S310 - loopback
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
-            return json.loads(response.read())
-    except urllib.error.HTTPError as exc:  # 503 unhealthy still carries the envelope
-        return json.loads(exc.read())
 
 
 def _hub_env(data_dir: Path, port: int, **extra: str) -> dict[str, str]:
@@ -97,7 +79,7 @@ class Hub:
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir / "hub.log"
         with self.log_path.open("w") as log:
@@ -119,7 +101,7 @@ class Hub:
             if self.process.poll() is not None:
                 pytest.fail(f"hub up exited with {self.process.returncode}: {self.log()}")
             try:
-                if _request(f"{self.base}/health/")["success"]:
+                if request_json(f"{self.base}/health/")["success"]:
                     return time.monotonic() - started
             except OSError:
                 pass
@@ -157,10 +139,10 @@ def supervised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
 
 
 def _admin_health(hub: Hub) -> dict[str, Any]:
-    token = _request(
+    token = request_json(
         f"{hub.base}/api/auth/login/", {"username": "admin", "password": ADMIN_PASSWORD}
     )
-    content: dict[str, Any] = _request(f"{hub.base}/health/", token=token["content"]["access"])[
+    content: dict[str, Any] = request_json(f"{hub.base}/health/", token=token["content"]["access"])[
         "content"
     ]
     return content
@@ -245,7 +227,7 @@ def test_failed_start_exits_non_zero_and_leaves_nothing_running(tmp_path: Path) 
     result = subprocess.run(
         [str(Path(sys.executable).parent / "hub"), "up"],
         cwd=ROOT,
-        env=_hub_env(tmp_path, _free_port(), DATABASE_URL="postgres://x@127.0.0.1:1/x"),
+        env=_hub_env(tmp_path, free_port(), DATABASE_URL="postgres://x@127.0.0.1:1/x"),
         capture_output=True,
         text=True,
         timeout=90,
@@ -270,7 +252,7 @@ _tokens: dict[str, str] = {}
 def _api(hub: Hub, path: str, data: dict[str, Any] | None = None, **kw: Any) -> Any:
     """The admin's API call; one login per hub (logins are rate-limited per address)."""
     if hub.base not in _tokens:
-        _tokens[hub.base] = _request(
+        _tokens[hub.base] = request_json(
             f"{hub.base}/api/auth/login/", {"username": "admin", "password": ADMIN_PASSWORD}
         )["content"]["access"]
     token = _tokens[hub.base]
