@@ -5,9 +5,11 @@ export PATH := $(CURDIR)/.venv/bin:$(dir $(UV)):$(PATH)
 # Browsers come from Debian's chromium package, never from a tool's own download.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 SYSTEM_PACKAGES := openssh-server openssh-client sshpass chromium iproute2 procps
+# python-ldap (django-auth-ldap) is built from source: it needs OpenLDAP's and SASL's headers.
+BUILD_PACKAGES := gcc libldap2-dev libsasl2-dev
 FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/package.json frontend/vite.config.ts -type f 2>/dev/null)
 
-.PHONY: up test deps system-deps python-deps frontend test-python test-frontend lint
+.PHONY: up test deps system-deps build-deps python-deps frontend test-python test-frontend lint
 
 up: python-deps frontend
 	uv run --frozen hub up
@@ -18,13 +20,20 @@ test: deps frontend
 deps: system-deps python-deps
 
 # uv from PyPI when missing; Python packages from uv.lock.
-python-deps:
+python-deps: build-deps
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	uv sync --frozen --quiet
 
+build-deps:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(BUILD_PACKAGES)"
+
 # What the tests need from Debian: sshd for the test hosts, sshpass, Chromium for e2e.
 system-deps:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(SYSTEM_PACKAGES)"
+
+# Installs the Debian packages of $(PACKAGES) that are missing (needs root).
+apt-install:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "need root (or sudo) to apt-get install$$missing" >&2; exit 1; fi; \
