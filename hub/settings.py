@@ -323,10 +323,13 @@ LOGGING = {
 }
 
 CELERY_TASK_ROUTES = {"executions.run": {"queue": "executions"}}
+# A run whose liveness key (20 s, renewed every 5 s) is gone is recovered by beat; not within
+# this many seconds of a Redis start: the keys' expiry ran on while Redis was down.
+RECOVERY_REDIS_GRACE_SECONDS = env.float("RECOVERY_REDIS_GRACE_SECONDS", default=25.0)
 CELERY_BEAT_SCHEDULE = {
     "recover-lost-executions": {
         "task": "executions.recover",
-        "schedule": env.float("RECOVERY_INTERVAL_SECONDS", default=30.0),
+        "schedule": env.float("RECOVERY_INTERVAL_SECONDS", default=15.0),
     },
     "schedules-reconcile": {"task": "schedules.reconcile", "schedule": 30.0},
     "recover-cloud-syncs": {"task": "inventory.recover_cloud_syncs", "schedule": 300.0},

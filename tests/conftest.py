@@ -29,6 +29,7 @@ def redis_server() -> Iterator[str]:
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.RECOVERY_REDIS_GRACE_SECONDS = 0  # the session's Redis is young; tests of it set it
 
 
 @pytest.fixture(autouse=True)

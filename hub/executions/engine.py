@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -42,7 +43,7 @@ from hub.executions.ingest import StreamIngester, drain_execution
 from hub.executions.models import Execution, ExecutionEvent, ExecutionStep, HostLog, HostResult
 from hub.executions.project import build_project, compile_for_run, run_root, write_project
 from hub.executions.runner import run_project
-from hub.jobs.compiler import compile_cleanup
+from hub.jobs.compiler import Leftover, compile_cleanup
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ BAD_HOST = {
 LOST_ERROR = "The worker running this execution was lost; events recorded until then were kept."
 LOST_HOST = "the worker running this execution was lost before this host's result was recorded"
 CLEANUP_TIMEOUT_SECONDS = 30
+LIVE_DIR = re.compile(r"hub-ls\.[A-Za-z0-9_-]{6,64}")  # what live_script names its remote dir
 REDIS_RETRY_SECONDS = 0.5
 REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError, OSError)
 
@@ -129,7 +131,7 @@ class RunMonitor:
         if self._pending and not self._drain():
             return self._stopping(now)  # Redis is away: neither liveness nor control now
         try:
-            if now - self._last_alive > 10:
+            if now - self._last_alive > stream.ALIVE_REFRESH:
                 stream.keep_alive(self.execution_id)
                 self._last_alive = now
             if self.stop_requested_at is None and stream.get_control(self.execution_id) == "stop":
@@ -491,39 +493,81 @@ def finalize_execution(
     return status
 
 
-def _leftovers(execution_id: int) -> dict[int, dict[str, tuple[int, str]]]:
-    """step -> host -> (remote pgid, remote dir) of live scripts whose host never finished."""
+def _leftovers(execution_id: int) -> dict[int, dict[str, Leftover]]:
+    """step -> host -> what the live script of a host that never finished left behind."""
     unfinished = set(
         HostResult.objects.filter(
             execution_id=execution_id, status__in=[HostStatus.PENDING, HostStatus.RUNNING]
         ).values_list("step__index", "host_name")
     )
-    found: dict[int, dict[str, tuple[int, str]]] = defaultdict(dict)
-    starts = ExecutionEvent.objects.filter(execution_id=execution_id, kind="remote_start")
-    for step, host, data in starts.order_by("seq").values_list("step", "host", "data"):
-        pid = str(data.get("pid", ""))
-        if step is not None and (step, host) in unfinished and pid.isdigit():
-            found[step][host] = (int(pid), str(data.get("dir", "")))
+    dirs: dict[tuple[int, str], str] = {}
+    events = ExecutionEvent.objects.filter(
+        execution_id=execution_id, kind="remote_start", host__in={h for _, h in unfinished}
+    )
+    for step, host, data in events.order_by("seq").values_list("step", "host", "data"):
+        name = str((data or {}).get("dir", ""))
+        if step is not None and (step, host) in unfinished and LIVE_DIR.fullmatch(name):
+            dirs[(step, host)] = name
+    offsets = _published_offsets(execution_id, set(dirs))
+    found: dict[int, dict[str, Leftover]] = defaultdict(dict)
+    for (step, host), name in dirs.items():
+        out, err = offsets.get((step, host, "stdout"), 0), offsets.get((step, host, "stderr"), 0)
+        found[step][host] = Leftover(name, out, err)
     return dict(found)
 
 
+def _published_offsets(
+    execution_id: int, keys: set[tuple[int, str]]
+) -> dict[tuple[int, str, str], int]:
+    """(step, host, stream) -> the byte offset the stored output of that remote file reached."""
+    offsets: dict[tuple[int, str, str], int] = {}
+    if not keys:
+        return offsets
+    outputs = ExecutionEvent.objects.filter(
+        execution_id=execution_id, kind="output", host__in={h for _, h in keys}
+    ).order_by("seq")
+    for step, host, name, data in outputs.values_list("step", "host", "stream", "data"):
+        value = str((data or {}).get("offset", ""))
+        if step is not None and (step, host) in keys and value.isdigit():
+            offsets[(step, host, name)] = int(value)
+    return offsets
+
+
 def _cleanup_env(execution: Execution, private_dir: Path) -> dict[str, str]:
-    """The run's environment without the hub plugins: the cleanup publishes no events."""
+    """The run's environment without the gate callback: the stop tasks publish output only."""
     env = _runner_env(execution, private_dir)
     env.pop("ANSIBLE_CALLBACKS_ENABLED")
-    return {k: v for k, v in env.items() if not k.startswith("HUB_")}
+    env.pop("HUB_CONTROL_KEY")
+    return env
 
 
-def stop_remote_leftovers(execution: Execution) -> int:
-    """Kills the process groups and removes the temp dirs a lost run left on its hosts.
+class _StopResults:
+    """Event handler of the cleanup run: (step, host) -> the live_script_stop result."""
 
-    One `raw` command per unfinished host over the run's own connections, at most
-    CLEANUP_TIMEOUT_SECONDS; never raises (a host that cannot be reached keeps its process,
-    the run is finalized anyway). Returns how many hosts were targeted.
+    def __init__(self) -> None:
+        self.step = 0
+        self.results: dict[tuple[int, str], dict[str, Any]] = {}
+
+    def on_event(self, event: dict[str, Any]) -> bool:
+        data = event.get("event_data") or {}
+        if event.get("event") == "playbook_on_play_start":
+            self.step = int(str(data.get("play", "")).rpartition(" ")[2] or 0)
+        elif event.get("event") in ("runner_on_ok", "runner_on_failed"):
+            self.results[(self.step, str(data.get("host", "")))] = data.get("res") or {}
+        return False
+
+
+def stop_remote_leftovers(execution: Execution) -> dict[tuple[int, str], dict[str, Any]]:
+    """Finishes what a lost run left on its hosts; (step, host) -> how each script ended.
+
+    One hub.ops.live_script_stop per unfinished host over the run's own connections, at most
+    CLEANUP_TIMEOUT_SECONDS: it stops the script if it still runs, publishes to the run's
+    stream the output written since what the database holds, and removes its dir. Never
+    raises (a host that cannot be reached keeps its process, the run is finalized anyway).
     """
     leftovers = _leftovers(execution.pk)
     if not leftovers:
-        return 0
+        return {}
     private_dir = run_root() / str(execution.pk)
     shutil.rmtree(private_dir, ignore_errors=True)  # the dead run's files
     scoped = copy.copy(execution)  # only the script steps with leftovers: nothing to clone
@@ -535,6 +579,7 @@ def stop_remote_leftovers(execution: Execution) -> int:
             if s["index"] in leftovers and s.get("kind", "script") == "script"
         ],
     }
+    results = _StopResults()
     try:
         built = build_project(scoped, private_dir=private_dir)
         files = compile_cleanup(built.spec, leftovers, secrets=built.secrets)
@@ -544,14 +589,34 @@ def stop_remote_leftovers(execution: Execution) -> int:
             ident="cleanup",
             envvars=_cleanup_env(execution, private_dir),
             forks=min(max(execution.forks, 1), 50),
-            event_handler=lambda _event: False,
+            event_handler=results.on_event,
             cancel_callback=lambda: False,
             timeout=CLEANUP_TIMEOUT_SECONDS,
         )
         logger.info("cleanup of lost execution %s: %s", execution.pk, outcome.status)
     except Exception:
         logger.exception("remote cleanup of lost execution %s failed", execution.pk)
-    return sum(len(hosts) for hosts in leftovers.values())
+    return results.results
+
+
+def _record_finished_scripts(
+    execution_id: int, results: dict[tuple[int, str], dict[str, Any]]
+) -> None:
+    """Hosts whose script ended on its own after the worker died keep that real end."""
+    for (step, host), res in sorted(results.items()):
+        if res.get("hub_recovered") != "finished" or not isinstance(res.get("rc"), int):
+            continue
+        record: dict[str, Any] = {
+            "kind": "host_result",
+            "step": step,
+            "host": host,
+            "status": HostStatus.SUCCESS if res["rc"] == 0 else HostStatus.FAILED,
+            "rc": res["rc"],
+            "changed": 1,
+            "text": "",
+            "msg": "" if res["rc"] == 0 else "non-zero return code",
+        }
+        stream.append_event(execution_id, record)
 
 
 def _recover(execution_id: int) -> bool:
@@ -561,6 +626,7 @@ def _recover(execution_id: int) -> bool:
         stream.retire(execution_id)
         return False
     drain_execution(execution_id)  # everything the stream holds, before anything else
+    execution.refresh_from_db()
     if execution.status in FINISHED_STATUSES:  # its finalize died half-way
         if not ExecutionEvent.objects.filter(execution_id=execution_id, kind="end").exists():
             summary = json.dumps(execution.summary or {})
@@ -568,7 +634,9 @@ def _recover(execution_id: int) -> bool:
             _store_end(execution_id, end)
         stream.retire(execution_id)
         return False
-    stop_remote_leftovers(execution)
+    stream.prepare_final_append(execution_id, execution.last_seq)  # Redis may have restarted
+    _record_finished_scripts(execution_id, stop_remote_leftovers(execution))
+    drain_execution(execution_id)  # the output and ends the stop tasks published
     _remove_run_files(execution_id)  # a dead worker left its decrypted key and secrets
     finalize_execution(execution_id, error=LOST_ERROR, lost=True)
     return True
@@ -577,7 +645,9 @@ def _recover(execution_id: int) -> bool:
 def recover_lost_executions() -> list[int]:
     """Executions whose worker died: write what their stream still holds, stop what they
     left running on their hosts, then finalize with each host's real state."""
-    recovered = []
+    recovered: list[int] = []
+    if stream.restarted_within(settings.RECOVERY_REDIS_GRACE_SECONDS):
+        return recovered  # liveness keys expired while Redis was down: let workers renew them
     for execution_id in stream.active_executions():
         if stream.is_alive(execution_id) or not stream.claim_recovery(execution_id):
             continue

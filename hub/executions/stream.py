@@ -29,7 +29,8 @@ LUA_PATH = (
 DB_GROUP = "db"
 DB_BATCH = 1000  # entries the database writer takes per read
 ACTIVE_SET = "hub:exec:active"
-ALIVE_SECONDS = 30
+ALIVE_SECONDS = 20  # a run's liveness key; its worker refreshes it every ALIVE_REFRESH
+ALIVE_REFRESH = 5.0
 # redis-py 8 defaults to 5 s; blocking reads wait up to a few seconds on a loaded machine.
 SOCKET_TIMEOUT = 30.0
 
@@ -125,6 +126,11 @@ def keep_alive(execution_id: int) -> None:
 
 def is_alive(execution_id: int) -> bool:
     return bool(client().exists(alive_key(execution_id)))
+
+
+def restarted_within(seconds: float) -> bool:
+    """Redis itself came up less than `seconds` ago (its keys' expiry went on meanwhile)."""
+    return int(client().info("server").get("uptime_in_seconds", 0)) < seconds
 
 
 def active_executions() -> list[int]:

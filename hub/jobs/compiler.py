@@ -23,7 +23,6 @@ and the arguments as module options and hands them to the target over stdin.
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -535,46 +534,54 @@ def compile_project(
     return files
 
 
-def _cleanup_command(pgid: int, directory: str) -> str:
-    """Stops a process group on a POSIX target and removes the live_script dir it ran in."""
-    command = f"kill -TERM -{pgid} 2>/dev/null; sleep 1; kill -KILL -{pgid} 2>/dev/null"
-    path = PurePosixPath(directory)
-    if path.is_absolute() and path.name.startswith("hub-ls.") and ".." not in path.parts:
-        command += f"; rm -rf {shlex.quote(directory)}"
-    return command + "; true"
+@dataclass(frozen=True)
+class Leftover:
+    """What a live_script left on a host when its run was lost: the name of its private dir
+    (which holds its pid) and how many bytes of its stdout/stderr the hub already has."""
+
+    directory: str
+    stdout_offset: int = 0
+    stderr_offset: int = 0
 
 
 def compile_cleanup(
     spec: ProjectSpec,
-    leftovers: Mapping[int, Mapping[str, tuple[int, str]]],
+    leftovers: Mapping[int, Mapping[str, Leftover]],
     *,
     secrets: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """A project that stops what a lost run left running: step -> host -> (pgid, dir).
+    """A project that finishes what a lost run left on its hosts: step -> host -> leftover.
 
-    One play per step (its connection, so the same user and become as the script had)
-    with one `raw` task: no Python on the target, one SSH round per host.
+    One play per step (its connection: the same user and become as the script had) with
+    one hub.ops.live_script_stop task: it stops the script if it still runs, publishes the
+    output written since the offsets (masked) and removes its dir. No Python on the target.
     """
     connections = {c.key: c for c in spec.connections}
     plays = []
     for step in spec.steps:
-        commands = {
-            host: _cleanup_command(pgid, directory)
-            for host, (pgid, directory) in leftovers.get(step.index, {}).items()
-            if pgid > 1 and host in step.hosts
+        left = {
+            host: {
+                "dir": _Unsafe(item.directory),
+                "stdout_offset": item.stdout_offset,
+                "stderr_offset": item.stderr_offset,
+            }
+            for host, item in leftovers.get(step.index, {}).items()
+            if host in step.hosts
         }
-        if not commands:
+        if not left:
             continue
-        play_vars: dict[str, Any] = {"hub_cleanup": _unsafe_map(commands)}
+        play_vars: dict[str, Any] = {"hub_step": step.index, "hub_cleanup": left}
         if step.connection in connections:
             play_vars.update(_connection_vars(connections[step.connection]))
+        options = ("dir", "stdout_offset", "stderr_offset")
         task = {
-            "name": "Stop the remote processes of a lost run",
-            "ansible.builtin.raw": "{{ hub_cleanup[inventory_hostname] }}",
+            "name": "Stop the script of a lost run and keep its output",
+            "hub.ops.live_script_stop": {
+                name: f"{{{{ hub_cleanup[inventory_hostname].{name} }}}}" for name in options
+            },
             "when": "inventory_hostname in hub_cleanup",
             "ignore_errors": True,
             "ignore_unreachable": True,
-            "changed_when": False,
         }
         plays.append(
             {

@@ -12,7 +12,14 @@ from hub.executions.engine import _leftovers, finalize_execution, recover_lost_e
 from hub.executions.ingest import StreamIngester
 from hub.executions.models import Execution, ExecutionEvent, ExecutionStep, HostResult
 from hub.executions.project import run_root
-from hub.jobs.compiler import ConnectionSpec, HostSpec, ProjectSpec, StepSpec, compile_cleanup
+from hub.jobs.compiler import (
+    ConnectionSpec,
+    HostSpec,
+    Leftover,
+    ProjectSpec,
+    StepSpec,
+    compile_cleanup,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -120,17 +127,9 @@ def two_host_run(owner: Any) -> Execution:
     HostResult.objects.create(execution=execution, step=execution.steps.get(), host_name="h2")
     emit_run(execution.pk, 2)
     stream.append_event(execution.pk, {"kind": "host_start", "step": 1, "host": "h2"})
-    for host, pid in (("h1", "4101"), ("h2", "4102")):
-        stream.append_event(
-            execution.pk,
-            {
-                "kind": "remote_start",
-                "step": 1,
-                "host": host,
-                "pid": pid,
-                "dir": f"/tmp/hub-ls.{host}",
-            },
-        )
+    for host in ("h1", "h2"):
+        start = {"kind": "remote_start", "step": 1, "host": host, "dir": f"hub-ls.{host}0000"}
+        stream.append_event(execution.pk, start)
     result(execution.pk, "h1", "failed")  # still in Redis only: recovery must write it first
     stream.client().delete(stream.alive_key(execution.pk))
     return execution
@@ -158,12 +157,29 @@ def test_only_unfinished_hosts_remote_processes_are_targeted(owner: Any) -> None
     from hub.executions.ingest import drain_execution
 
     execution = two_host_run(owner)
+    for text, offset in (("ab", 2), ("cdé", 6)):  # offsets count bytes of the remote file
+        output = {"kind": "output", "step": 1, "host": "h2", "stream": "stdout", "text": text}
+        stream.append_event(execution.pk, {**output, "offset": offset})
+    stream.append_event(
+        execution.pk,
+        {"kind": "output", "step": 1, "host": "h2", "stream": "stderr", "text": "e", "offset": 1},
+    )
     drain_execution(execution.pk)
-    assert _leftovers(execution.pk) == {1: {"h2": (4102, "/tmp/hub-ls.h2")}}
+    assert _leftovers(execution.pk) == {1: {"h2": Leftover("hub-ls.h20000", 6, 1)}}
     stream.retire(execution.pk)
 
 
-def test_cleanup_project_kills_the_group_and_removes_the_dir_with_the_step_account() -> None:
+def test_no_recovery_right_after_redis_started(owner: Any, settings: Any) -> None:
+    execution = two_host_run(owner)
+    settings.RECOVERY_REDIS_GRACE_SECONDS = 10**9  # Redis "just" started: keys may have expired
+    assert recover_lost_executions() == []
+    execution.refresh_from_db()
+    assert execution.status == "running"
+    settings.RECOVERY_REDIS_GRACE_SECONDS = 0
+    assert recover_lost_executions() == [execution.pk]
+
+
+def test_cleanup_project_stops_each_script_from_its_offsets_with_the_step_account() -> None:
     spec = ProjectSpec(
         name="x",
         hosts=(HostSpec("h1", "10.0.0.1", connection="acct_1"), HostSpec("h2", "10.0.0.2")),
@@ -173,20 +189,25 @@ def test_cleanup_project_kills_the_group_and_removes_the_dir_with_the_step_accou
         ),
         steps=(StepSpec(1, "s", "script", ("h1", "h2"), connection="acct_2"),),
     )
-    leftovers = {1: {"h2": (4102, "/tmp/hub-ls.ab"), "h1": (1, "/etc")}, 2: {"h1": (7, "")}}
+    leftovers = {
+        1: {"h2": Leftover("hub-ls.ab12cd", 10, 3), "h9": Leftover("hub-ls.x")},
+        2: {"h1": Leftover("hub-ls.y")},
+    }
     files = compile_cleanup(spec, leftovers, secrets={"acct_2_password": "pw"})
     (play,) = yaml.load(files["playbook.yml"], Loader=_Loader)  # noqa: S506 - a safe loader
     assert play["hosts"] == "step_1" and play["vars"]["ansible_user"] == "app"
-    assert play["vars"]["ansible_become"] is True
+    assert play["vars"]["ansible_become"] is True and play["vars"]["hub_step"] == 1
     assert play["vars"]["hub_cleanup"] == {
-        "h2": "kill -TERM -4102 2>/dev/null; sleep 1; kill -KILL -4102 2>/dev/null; "
-        "rm -rf /tmp/hub-ls.ab; true"
-    }  # pgid 1 (or a dir not made by live_script) is never a target
-    assert play["tasks"][0]["ansible.builtin.raw"] == "{{ hub_cleanup[inventory_hostname] }}"
+        "h2": {"dir": "hub-ls.ab12cd", "stdout_offset": 10, "stderr_offset": 3}
+    }  # h9 is not a host of the step; step 2 is not in the spec
+    task = play["tasks"][0]["hub.ops.live_script_stop"]
+    assert task["dir"] == "{{ hub_cleanup[inventory_hostname].dir }}"
+    assert set(task) == {"dir", "stdout_offset", "stderr_offset"}
+    assert play["vars_files"] == ["vars/secrets.yml"]  # hub_mask: the output is masked
     inventory = yaml.load(files["inventory/hosts.yml"], Loader=_Loader)  # noqa: S506
     inventory = inventory["all"]["hosts"]
     assert inventory["h1"]["ansible_ssh_private_key_file"] == "/k/acct_1"
-    assert "pw" in files["vars/secrets.yml"]
+    assert "pw" in files["vars/secrets.yml"] and "hub_mask" in files["vars/secrets.yml"]
 
 
 def test_overlapping_recoveries_finalize_once(owner: Any) -> None:

@@ -56,6 +56,7 @@ def celery_worker(
         "HUB_DATA_DIR": str(settings.HUB_DATA_DIR),
         "DJANGO_SETTINGS_MODULE": "hub.settings",
         "EXECUTION_LOGS_DIR": str(settings.EXECUTION_LOGS_DIR),
+        "RECOVERY_REDIS_GRACE_SECONDS": "0",
     }
     bin_dir = Path(sys.executable).parent
     with log.open("w") as out:

@@ -264,9 +264,12 @@ def _api(hub: Hub, path: str, data: dict[str, Any] | None = None, **kw: Any) -> 
         return json.loads(response.read())["content"]
 
 
-def test_a_run_across_a_redis_kill_ends_as_it_would_have_with_every_line_once(
-    supervised: Hub, tmp_path: Path
+@pytest.mark.parametrize("outage", [3, 30])
+def test_a_run_across_a_redis_outage_ends_as_it_would_have_with_every_line_once(
+    supervised: Hub, tmp_path: Path, outage: int
 ) -> None:
+    """SIGKILL of the bundled Redis; `hub up` is held (SIGSTOP) so that Redis stays away for
+    `outage` seconds before it is restarted: the run goes on, nothing is lost or doubled."""
     from tests.support.sshd import SshdFleet
 
     _api(supervised, "/api/system/execution.python_interpreter/",
@@ -275,22 +278,29 @@ def test_a_run_across_a_redis_kill_ends_as_it_would_have_with_every_line_once(
         account = _api(
             supervised,
             "/api/hosts/accounts/",
-            {"name": "across", "username": fleet.user, "auth_type": "key",
+            {"name": f"across{outage}", "username": fleet.user, "auth_type": "key",
              "private_key": fleet.client_key_text},
         )["id"]  # fmt: skip
         hosts = [
             _api(supervised, "/api/hosts/",
-                 {"name": f"across-{h['name']}", "ip_address": h["ip"], "port": h["port"]})["id"]
+                 {"name": f"across{outage}-{h['name']}", "ip_address": h["ip"],
+                  "port": h["port"]})["id"]
             for h in fleet.hosts
         ]  # fmt: skip
-        script = 'for i in $(seq 1 30); do echo "across $i"; sleep 0.2; done\n'
+        lines = int((outage + 8) / 0.2)  # printing before, during and after the outage
+        script = f'for i in $(seq 1 {lines}); do echo "across $i"; sleep 0.2; done\n'
         execution = _api(
             supervised,
             "/api/quick/execute_script/",
             {"script_content": script, "target_host_ids": hosts, "account_id": account},
         )["execution_id"]
         time.sleep(2.5)  # the scripts are printing
-        os.kill(supervised.child_pid("redis"), signal.SIGKILL)
+        os.kill(supervised.process.pid, signal.SIGSTOP)  # no restart of Redis meanwhile
+        try:
+            os.kill(supervised.child_pid("redis"), signal.SIGKILL)
+            time.sleep(outage)
+        finally:
+            os.kill(supervised.process.pid, signal.SIGCONT)
         deadline = time.monotonic() + 120
         while True:
             try:
@@ -307,8 +317,10 @@ def test_a_run_across_a_redis_kill_ends_as_it_would_have_with_every_line_once(
                 supervised,
                 f"/api/executor/execution-records/{execution}/logs/?host={target['name']}",
             )
-            lines = [line for line in log["text"].splitlines() if line.startswith("across ")]
-            assert lines == [f"across {i}" for i in range(1, 31)], (target, log["text"][-500:])
+            printed = [line for line in log["text"].splitlines() if line.startswith("across ")]
+            expected = [f"across {i}" for i in range(1, lines + 1)]
+            assert printed == expected, (target, log["text"][-500:])
+    assert not (supervised.data_dir / "runs" / str(execution)).exists()  # key, secrets.yml
     supervised.wait_healthy(60)
 
 

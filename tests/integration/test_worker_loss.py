@@ -56,13 +56,20 @@ def alive(pid: int) -> bool:
         return False
 
 
+LATE = "".join(f"late{i}\n" for i in range(1, 6))
+
+
 def launch_sleepers(hub: Any, marker: str) -> int:
-    """A run on 3 hosts: the first finishes at once, the others sleep with the marker."""
-    fast_ip = hub.get(f"/api/hosts/{hub.good[0]}/").json()["content"]["ip_address"]
+    """A run on 3 hosts: the first finishes at once, the second sleeps with the marker, the
+    third prints numbered lines until ~7 s after the start: after the worker is killed."""
+    ips = [hub.get(f"/api/hosts/{h}/").json()["content"]["ip_address"] for h in hub.good[:3]]
     script = (
         "ip=$(echo $SSH_CONNECTION | cut -d' ' -f3)\n"
         "echo started $ip\n"
-        f'[ "$ip" = "{fast_ip}" ] && exit 0\n'
+        f'[ "$ip" = "{ips[0]}" ] && exit 0\n'
+        f'if [ "$ip" = "{ips[2]}" ]; then\n'
+        "  sleep 5; for i in 1 2 3 4 5; do echo late$i; sleep 0.4; done; exit 0\n"
+        "fi\n"
         f"sh -c 'sleep 600; true {marker}'\n"
     )
     body = {"script_content": script, "target_host_ids": hub.good[:3], "account_id": hub.account_id}
@@ -70,7 +77,7 @@ def launch_sleepers(hub: Any, marker: str) -> int:
 
 
 def remote_dirs_once_running(execution_id: int, marker: str) -> list[str]:
-    wait_for(lambda: len(remote_processes(marker)) >= 2, timeout=60)
+    wait_for(lambda: len(remote_processes(marker)) >= 1, timeout=60)
 
     def recorded() -> list[dict[str, str]] | None:
         entries = [f for _, f in stream.client().xrange(stream.stream_key(execution_id))]
@@ -78,12 +85,13 @@ def remote_dirs_once_running(execution_id: int, marker: str) -> list[str]:
         return entries if kinds.count("remote_start") == 3 and "host_result" in kinds else None
 
     starts = wait_for(recorded, timeout=30)
-    return [f["dir"] for f in starts if f.get("kind") == "remote_start" and f.get("dir")]
+    names = [f["dir"] for f in starts if f.get("kind") == "remote_start" and f.get("dir")]
+    return [f"/tmp/{name}" for name in names]  # the loopback hosts' TMPDIR
 
 
 def recovered(execution_id: int, killed_at: float) -> tuple[Execution, float]:
     def ended() -> Execution | None:
-        recover_lost_executions_task.delay()  # what beat does every 30 s
+        recover_lost_executions_task.delay()  # what beat does every 15 s
         execution = Execution.objects.get(pk=execution_id)
         return execution if execution.status in FINISHED else None
 
@@ -96,11 +104,16 @@ def assert_recovered_truthfully(
 ) -> None:
     assert execution.status == "failed" and "worker" in execution.error
     statuses = dict(HostResult.objects.filter(execution=execution).values_list("host_id", "status"))
-    assert statuses[hub.good[0]] == "success"
-    assert statuses[hub.good[1]] == statuses[hub.good[2]] == "lost"
+    assert statuses[hub.good[0]] == "success"  # finished before the loss
+    assert statuses[hub.good[2]] == "success"  # finished after it, while nobody watched
+    assert statuses[hub.good[1]] == "lost"  # stopped by the recovery
     lost = HostResult.objects.get(execution=execution, host_id=hub.good[1])
     assert "worker" in lost.message
-    assert execution.summary["lost"] == 2 and execution.summary["success"] == 1
+    assert execution.summary["lost"] == 1 and execution.summary["success"] == 2
+    outputs = ExecutionEvent.objects.filter(execution=execution, kind="output").order_by("seq")
+    late = "".join(outputs.filter(host=host_name(hub, 2)).values_list("text", flat=True))
+    assert late.endswith(LATE) and late.count("late1") == 1  # every line, each once
+    assert late.startswith("started ")
     assert wait_for(lambda: not remote_processes(marker), timeout=10)
     assert len(dirs) >= 2 and not [d for d in dirs if Path(d).exists()]
     assert not (run_root() / str(execution.pk)).exists()
@@ -108,6 +121,10 @@ def assert_recovered_truthfully(
     assert kinds.count("end") == 1 and kinds[-1] == "end"
     time.sleep(3)  # later recovery rounds change nothing
     assert ExecutionEvent.objects.filter(execution=execution, kind="end").count() == 1
+
+
+def host_name(hub: Any, index: int) -> str:
+    return str(hub.get(f"/api/hosts/{hub.good[index]}/").json()["content"]["name"])
 
 
 def test_killed_pool_child_is_recovered_truthfully(hub: Any, celery_worker: Any) -> None:
@@ -136,6 +153,7 @@ def own_worker(celery_worker: Any, tmp_path: Path) -> Iterator[subprocess.Popen]
     env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL}
     env.update(HUB_DATA_DIR=str(settings.HUB_DATA_DIR), DJANGO_SETTINGS_MODULE="hub.settings")
     env["EXECUTION_LOGS_DIR"] = str(settings.EXECUTION_LOGS_DIR)
+    env["RECOVERY_REDIS_GRACE_SECONDS"] = "0"
     command = [str(Path(sys.executable).parent / "celery"), "-A", "hub", "worker", "-Q"]
     command += ["executions", "-c", "1", "-n", name, "--without-gossip", "--without-mingle"]
     with (tmp_path / "worker.log").open("w") as log:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import time
@@ -46,7 +47,8 @@ def test_output_reaches_the_stream_while_the_script_runs(
     entries = rds.xrange(ops_project.stream)
     assert [e[0] for e in entries] == [f"{n}-0" for n in range(1, len(entries) + 1)]
     assert [e[1]["seq"] for e in entries] == [str(n) for n in range(1, len(entries) + 1)]
-    assert entries[0][1]["kind"] == "remote_start" and entries[0][1]["pid"].isdigit()
+    assert entries[0][1]["kind"] == "remote_start"  # published before the script starts
+    assert re.fullmatch(r"hub-ls\.[0-9a-f]{16}", entries[0][1]["dir"])
     streamed = "".join(e[1]["text"] for e in entries if e[1]["kind"] == "output")
     assert streamed == "line1\nline2\nline3\nline4\nline5\n"
     result = run.result("host001", "Live")["result"]

@@ -5,7 +5,8 @@
 How it works (everything runs through ``_low_level_execute_command``, so become and the
 persistent SSH connection apply, and the target needs only a POSIX shell):
 
-1. ONE command creates a private dir (``mktemp -d`` under umask 077), writes the script from
+1. ONE command creates a private dir (``hub-ls.<random>`` under ``$TMPDIR`` or /tmp, made with
+   ``mkdir`` under umask 077: it fails if the name exists), writes the script from
    stdin (``cat``), starts a wrapper detached in its own session (``setsid``, else ``set -m``)
    that runs the script with stdout/stderr redirected to ``out``/``err`` files and writes the
    exit code to ``rc`` when it ends, waits up to ~0.5 s, and prints a frame. A short script is
@@ -31,8 +32,15 @@ A frame, after a ``@HUB-LS-<nonce>@`` marker line, is::
     O <offset> <count> <size>\\n<bytes>\\n    means both chunks are complete)
     E <offset> <count> <size>\\n<bytes>\\n
     K <TERM|KILL> <GONE|ALIVE>\\n           (kill command only)
+    G\\n                                    (stop command only: no such dir)
     C\\n                                    (the dir was removed)
     END\\n
+
+The dir's name is chosen here and published (``remote_start``) before the start command runs,
+and every ``output`` event carries ``offset``: the byte offset in that remote file up to
+which its text (and all before it) was published. When the controller dies mid-run,
+``hub.ops.live_script_stop`` finds the dir by that name, stops the process group if it
+still runs and publishes the output past the offsets.
 """
 
 from __future__ import annotations
@@ -164,6 +172,34 @@ rm -rf "$d" && echo C
 echo END
 """
 
+# hub.ops.live_script_stop: a script whose controller died. Killed only while it runs and
+# only if the group is still ours (process $p is gone, so its pid cannot be reused while
+# the group lives, or it is our wrapper); then the output past the offsets it was given.
+_SH_STOP = r"""d=%(dir)s
+p=%(pgid)d
+[ "$p" -gt 1 ] || p=$(cat "$d/pid" 2>/dev/null)
+case "$p" in ''|*[!0-9]*) p=0 ;; esac
+%(functions)s
+hub_ours() {
+  [ -r "/proc/$p/cmdline" ] || return 0
+  tr '\000' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -qF "$d/w"
+}
+printf '\n@HUB-LS-%(nonce)s@\n'
+if [ ! -d "$d" ]; then echo G; echo END; exit 0; fi
+if [ ! -f "$d/rc" ] && [ "$p" -gt 1 ] && kill -0 -$p 2>/dev/null && hub_ours; then
+  sig=TERM
+  kill -TERM -$p 2>/dev/null
+  i=0
+  while kill -0 -$p 2>/dev/null && [ $i -lt %(grace_iters)d ]; do hub_sleep; i=$((i+1)); done
+  if kill -0 -$p 2>/dev/null; then sig=KILL; kill -KILL -$p 2>/dev/null; hub_sleep; fi
+  if kill -0 -$p 2>/dev/null; then st=ALIVE; else st=GONE; fi
+  printf 'K %%s %%s\n' "$sig" "$st"
+fi
+hub_frame %(out)d %(err)d %(chunk)d
+[ "$hub_more" = 0 ] && rm -rf "$d" && echo C
+echo END
+"""
+
 
 def _text(value: t.Any) -> str:
     """A module option's value as the script sees it; None (an unset value) is empty."""
@@ -276,6 +312,13 @@ class _Stream:
         self.tail.add(text)
         return text
 
+    @property
+    def published(self) -> int:
+        """Bytes of the remote file whose text has been handed out: what the decoder holds
+        (a split character) and the masker holds back (a possible secret) is not."""
+        held = len(self.decoder.getstate()[0])
+        return self.offset - held - len(self.masker.pending.encode("utf-8", "surrogatepass"))
+
 
 class _Frame(t.NamedTuple):
     pgid: int | None
@@ -285,6 +328,7 @@ class _Frame(t.NamedTuple):
     more: bool
     cleaned: bool
     killed: tuple[str, str] | None
+    gone: bool = False
 
 
 def _parse_frame(raw: bytes, marker: bytes) -> _Frame:
@@ -294,7 +338,7 @@ def _parse_frame(raw: bytes, marker: bytes) -> _Frame:
     pos += len(marker)
     pgid = tmpdir = rc = killed = None
     chunks: dict[str, tuple[int, bytes]] = {}
-    more = cleaned = False
+    more = cleaned = gone = False
     while True:
         end = raw.index(b"\n", pos)
         line = raw[pos:end].decode("utf-8", "surrogateescape")
@@ -317,9 +361,11 @@ def _parse_frame(raw: bytes, marker: bytes) -> _Frame:
             killed = (sig, state)
         elif tag == "C":
             cleaned = True
+        elif tag == "G":
+            gone = True
         elif tag:
             raise ValueError(f"unexpected line in live_script frame: {line!r}")
-    return _Frame(pgid, tmpdir, rc, chunks, more, cleaned, killed)
+    return _Frame(pgid, tmpdir, rc, chunks, more, cleaned, killed, gone)
 
 
 class ActionModule(ActionBase):
@@ -379,6 +425,7 @@ class ActionModule(ActionBase):
         )
         self._pgid: int | None = None
         self._tmpdir: str | None = None
+        self._dir_name = "hub-ls." + secrets.token_hex(8)
 
     def _template_var(self, task_vars: dict[str, t.Any], name: str) -> t.Any:
         if name not in task_vars:
@@ -478,10 +525,7 @@ class ActionModule(ActionBase):
         prepare, run = self._invocation(words, bool(launch), source, list(args["argv"]))
         if args["chdir"]:
             run = f"( cd {shlex.quote(args['chdir'])} && {run} )"
-        make_dir = (
-            'd=$(mktemp -d "${TMPDIR:-/tmp}/hub-ls.XXXXXXXXXX") || exit 90\n'
-            'chmod 700 "$d" || hub_fail 90'
-        )
+        make_dir = f'd="${{TMPDIR:-/tmp}}/{self._dir_name}"\nmkdir -m 700 "$d" || exit 90'
         data: bytes | None = None
         write_launch = ":"
         if self._use_stdin:
@@ -578,10 +622,11 @@ class ActionModule(ActionBase):
         started = datetime.datetime.now()
         t0 = time.monotonic()
         cmd, data = self._start_command(args, source)
+        # before the start: should this controller die from here on, the dir can be found
+        self._publish(kind="remote_start", dir=self._dir_name)
         try:
             frame = self._exec(cmd, data)
             self._pgid, self._tmpdir = frame.pgid, frame.tmpdir or self._tmpdir
-            self._publish(kind="remote_start", pid=self._pgid or "", dir=self._tmpdir or "")
             outcome = self._follow(frame, args, t0)
         except Exception:
             self._kill_quietly()
@@ -627,17 +672,18 @@ class ActionModule(ActionBase):
         except Exception as exc:  # best effort while another error propagates
             display.warning(f"live_script: could not stop the remote script: {exc}")
 
-    def _consume(self, frame: _Frame) -> None:
+    def _consume(self, frame: _Frame, final: bool | None = None) -> None:
         if frame.cleaned:
             self._pgid = None  # the group is gone; never signal a pgid that may be reused
-        final = (frame.rc is not None and not frame.more) or frame.killed is not None
+        if final is None:
+            final = (frame.rc is not None and not frame.more) or frame.killed is not None
         for tag, stream in self._streams.items():
             offset, data = frame.chunks.get(tag, (stream.offset, b""))
             if offset != stream.offset:
                 raise AnsibleActionFail(f"live_script: offset {offset} != {stream.offset}")
             text = stream.feed(data, final=final)
             if text:
-                self._publish(kind="output", stream=stream.name, text=text)
+                self._publish(kind="output", stream=stream.name, text=text, offset=stream.published)
 
     def _publish(self, **fields: t.Any) -> None:
         if self._events is None or not self._events.publishes:
