@@ -4,12 +4,12 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export PATH := $(CURDIR)/.venv/bin:$(dir $(UV)):$(PATH)
 # Browsers come from Debian's chromium package, never from a tool's own download.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
-SYSTEM_PACKAGES := openssh-server openssh-client sshpass chromium iproute2 procps
+SYSTEM_PACKAGES := openssh-server openssh-client sshpass chromium iproute2 procps slapd ldap-utils
 # python-ldap (django-auth-ldap) is built from source: it needs OpenLDAP's and SASL's headers.
 BUILD_PACKAGES := gcc libldap2-dev libsasl2-dev
 FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/package.json frontend/vite.config.ts -type f 2>/dev/null)
 
-.PHONY: up test deps system-deps build-deps python-deps frontend test-python test-frontend lint
+.PHONY: up test deps system-deps build-deps python-deps frontend test-python test-frontend lint api-types
 
 up: python-deps frontend
 	uv run --frozen hub up
@@ -27,7 +27,8 @@ python-deps: build-deps
 build-deps:
 	@$(MAKE) --no-print-directory apt-install PACKAGES="$(BUILD_PACKAGES)"
 
-# What the tests need from Debian: sshd for the test hosts, sshpass, Chromium for e2e.
+# What the tests need from Debian: sshd for the test hosts, sshpass, Chromium for e2e,
+# slapd + ldap-utils for the directory-login tests.
 system-deps:
 	@$(MAKE) --no-print-directory apt-install PACKAGES="$(SYSTEM_PACKAGES)"
 
@@ -48,6 +49,11 @@ frontend/dist/index.html: $(FRONTEND_SOURCES)
 	  cd frontend && { [ -d node_modules ] && [ node_modules -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npm run build; \
 	else echo "no frontend yet"; mkdir -p frontend/dist; fi
 
+# frontend/src/types/api.d.ts from the backend's OpenAPI schema (tests/test_schema.py fails when stale).
+api-types:
+	schema=$$(mktemp --suffix=.yml) && uv run --frozen python manage.py spectacular --file $$schema \
+	  && cd frontend && SCHEMA=$$schema npm run gen:api; status=$$?; rm -f $$schema; exit $$status
+
 lint:
-	uv run --frozen ruff check hub tests playbooks inventory_plugins bench
-	uv run --frozen ruff format --check hub tests playbooks inventory_plugins bench
+	uv run --frozen ruff check hub opsjob_cli tests playbooks inventory_plugins bench
+	uv run --frozen ruff format --check hub opsjob_cli tests playbooks inventory_plugins bench

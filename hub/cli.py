@@ -193,6 +193,25 @@ def up(args: argparse.Namespace) -> int:
     return 0
 
 
+def debug_run(args: argparse.Namespace) -> int:
+    """Writes a past execution as an ansible-runner private data dir (secrets blank)."""
+    _setup_django()
+    from hub.core.exceptions import DomainError
+    from hub.executions.debug_run import write_debug_run
+
+    target = Path(args.dir or f"debug-run-{args.execution_id}")
+    try:
+        blanks = write_debug_run(args.execution_id, target)
+    except DomainError as exc:
+        print(f"hub debug-run: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {target}/ (project/, inventory/, env/)")
+    for item in blanks:
+        print(f"  fill in: {item}")
+    print(f"then: ansible-runner run {target} -p playbook.yml")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hub", description="OPS Job hub")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -202,6 +221,12 @@ def main(argv: list[str] | None = None) -> int:
         "--concurrency", type=int, default=int(os.environ.get("HUB_WORKER_CONCURRENCY", "4"))
     )
     start.set_defaults(func=up)
+    debug = commands.add_parser(
+        "debug-run", help="write a past execution as an ansible-runner private data dir"
+    )
+    debug.add_argument("execution_id", type=int)
+    debug.add_argument("--dir", help="where to write it (default: ./debug-run-<id>)")
+    debug.set_defaults(func=debug_run)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "hub.metrics.http.HttpMetricsMiddleware",  # counts and times requests for /metrics
     "hub.core.limits.InputLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -93,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hub.core.middleware.RequestContextMiddleware",
+    "hub.users.tokens.ApiTokenContextMiddleware",  # which API token acted, for the audit log
 ]
 
 ROOT_URLCONF = "hub.urls"
@@ -223,6 +225,7 @@ HUB_TRUSTED_PROXIES = _ip_networks("HUB_TRUSTED_PROXIES")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "hub.users.tokens.ApiTokenAuthentication",  # Authorization: Token opsj_…, scoped
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -271,6 +274,10 @@ SPECTACULAR_SETTINGS = {
         "ScriptVersionStatusEnum": "hub.scripts.choices.VersionStatus",
         "ExecutionStatusEnum": "hub.executions.choices.ExecutionStatus",
         "HostResultStatusEnum": "hub.executions.choices.HostStatus",
+        "EventKindEnum": "hub.executions.choices.EventKind",
+        "TokenScopeEnum": "hub.users.choices.TokenScope",
+        "ExecutionKindEnum": "hub.executions.choices.ExecutionKind",
+        "AuditActionEnum": "hub.audit.choices.AuditAction",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from hub.core import views as core_views
 from hub.executions.api import urls as execution_urls
 from hub.executions.realtime.sse import sse_logs
+from hub.metrics import views as metrics_views
 
 api: list[URLPattern | URLResolver] = [
     path("auth/", include("hub.users.api.urls")),
@@ -29,6 +30,7 @@ api: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("health/", core_views.health, name="health"),
+    path("metrics", metrics_views.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/", include(api)),
     re_path(r"^api/.*$", core_views.api_not_found),

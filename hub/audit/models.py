@@ -25,6 +25,11 @@ class AuditLog(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=255, blank=True)
+    # The personal API token the actor used, if any; the label outlives the token row.
+    api_token = models.ForeignKey(
+        "users.ApiToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    token_label = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

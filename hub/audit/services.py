@@ -8,6 +8,7 @@ from django.db import models
 
 from hub.audit.models import AuditLog
 from hub.core.middleware import current_request_context
+from hub.users.tokens import current_api_token
 
 
 def object_type_of(obj: models.Model | type[models.Model]) -> str:
@@ -27,6 +28,7 @@ def record_audit_event(
     username: str = "",
 ) -> AuditLog:
     context = current_request_context()
+    token = current_api_token()
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     return AuditLog.objects.create(
         actor=actor if is_user else None,
@@ -39,4 +41,6 @@ def record_audit_event(
         detail=detail or {},
         ip=context.ip,
         user_agent=context.user_agent,
+        api_token=token,
+        token_label=token.label if token is not None else "",
     )

@@ -1,4 +1,5 @@
-"""Cache invalidation only: writes to what the dashboard counts bump its cache version."""
+"""Cache invalidation only: writes to what the dashboard counts bump its cache version,
+and so does a finished execution (its final state is written with .update(), no save)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,13 @@ def _bump(sender: Any, **kwargs: Any) -> None:
     transaction.on_commit(bump_dashboard_version)
 
 
+def _execution_finished(sender: Any, **kwargs: Any) -> None:
+    bump_dashboard_version()
+
+
 def connect() -> None:
     from hub.executions.models import Execution
+    from hub.executions.signals import execution_finished
     from hub.inventory.models import Host
     from hub.jobs.models import ExecutionPlan, JobTemplate
     from hub.schedules.models import Schedule
@@ -24,3 +30,4 @@ def connect() -> None:
     for model in (Execution, Host, ScriptTemplate, JobTemplate, ExecutionPlan, Schedule):
         post_save.connect(_bump, sender=model, dispatch_uid=f"dashboard-{model.__name__}-save")
         post_delete.connect(_bump, sender=model, dispatch_uid=f"dashboard-{model.__name__}-delete")
+    execution_finished.connect(_execution_finished, dispatch_uid="dashboard-execution-finished")

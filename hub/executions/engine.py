@@ -34,6 +34,7 @@ from hub.executions import logfiles, stream
 from hub.executions.choices import (
     FINISHED_STATUSES,
     Control,
+    EventKind,
     ExecutionKind,
     ExecutionStatus,
     HostStatus,
@@ -41,8 +42,9 @@ from hub.executions.choices import (
 from hub.executions.events import ReducerState, is_auth_failure, reduce_event
 from hub.executions.ingest import StreamIngester, drain_execution
 from hub.executions.models import Execution, ExecutionEvent, ExecutionStep, HostLog, HostResult
-from hub.executions.project import build_project, compile_for_run, run_root, write_project
+from hub.executions.project import build_project, compile_for_run, run_root, write_runner_dir
 from hub.executions.runner import run_project
+from hub.executions.signals import publish_finished
 from hub.jobs.compiler import Leftover, compile_cleanup
 
 logger = logging.getLogger(__name__)
@@ -85,7 +87,7 @@ class RunMonitor:
     def on_event(self, event: dict[str, Any]) -> bool:
         record = reduce_event(event, self.state)
         if record is not None:
-            if record["kind"] == "log":
+            if record["kind"] == EventKind.LOG:
                 self.messages = [*self.messages[-19:], record["text"]]
             self._pending.append(record)
             self._drain()
@@ -147,23 +149,35 @@ class RunMonitor:
         return not self.state.running or now - self.stop_requested_at > STOP_GRACE_SECONDS
 
 
-def _runner_env(execution: Execution, private_dir: Path) -> dict[str, str]:
+def ansible_env(private_dir: Path) -> dict[str, str]:
+    """What ansible-playbook needs in a run dir; no secret (it goes to env/envvars)."""
     # ansible-playbook must be on PATH for ansible-runner: the venv's bin comes first.
     path = os.pathsep.join(
         filter(None, [str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     )
-    control_dir = _control_dir(execution.pk)
     return {
         "PATH": path,
         "ANSIBLE_COLLECTIONS_PATH": str(settings.PLAYBOOKS_DIR),
         "ANSIBLE_CALLBACKS_ENABLED": "hub.ops.gate",
-        "ANSIBLE_SSH_CONTROL_PATH_DIR": str(control_dir),
         "ANSIBLE_LOCAL_TEMP": str(private_dir / "tmp"),
         "ANSIBLE_HOME": str(private_dir / "ansible-home"),
         "ANSIBLE_FORCE_COLOR": "0",
         "ANSIBLE_NOCOLOR": "1",
-        **stream.plugin_environment(execution.pk),
     }
+
+
+def _run_dir_env(execution: Execution, private_dir: Path) -> dict[str, str]:
+    """env/envvars of a live run: ansible's environment and its ssh control dir."""
+    return {
+        **ansible_env(private_dir),
+        "ANSIBLE_SSH_CONTROL_PATH_DIR": str(_control_dir(execution.pk)),
+    }
+
+
+def _runner_env(execution: Execution, private_dir: Path) -> dict[str, str]:
+    """Everything the run's ansible-playbook gets: the run dir's env and, in memory only,
+    the plugins' Redis keys (the URL holds Redis' password)."""
+    return {**_run_dir_env(execution, private_dir), **stream.plugin_environment(execution.pk)}
 
 
 def control_dir_prefix() -> str:
@@ -227,7 +241,7 @@ def _start(execution_id: int) -> Execution | None:
     if execution.control == Control.PAUSE:
         stream.set_control(execution_id, "pause")
     stream.mark_active(execution_id)
-    stream.append_event(execution_id, {"kind": "status", "status": ExecutionStatus.RUNNING})
+    stream.append_event(execution_id, {"kind": EventKind.STATUS, "status": ExecutionStatus.RUNNING})
     return execution
 
 
@@ -243,7 +257,7 @@ def run_execution(execution_id: int) -> str:
     ingester.start()
     error, outcome = "", None
     try:
-        compile_for_run(execution, private_dir, fetch_dir)
+        compile_for_run(execution, private_dir, fetch_dir, _run_dir_env(execution, private_dir))
         outcome = run_project(
             private_data_dir=private_dir,
             ident="run",
@@ -278,7 +292,9 @@ def _host_outputs(execution_id: int) -> dict[tuple[int, str], list[str]]:
     )
     for step, host, kind, text, data in events:
         outputs[(step or 0, host)].append(
-            text if kind == "output" else (text + "\n" if text else "") + data.get("msg", "")
+            text
+            if kind == EventKind.OUTPUT
+            else (text + "\n" if text else "") + data.get("msg", "")
         )
     return outputs
 
@@ -439,14 +455,14 @@ def _store_end(execution_id: int, fields: dict[str, Any]) -> None:
         drain_execution(execution_id, consumer="finalize")
     except Exception:
         logger.exception("the end event of execution %s did not go through Redis", execution_id)
-    if not ExecutionEvent.objects.filter(execution_id=execution_id, kind="end").exists():
+    if not ExecutionEvent.objects.filter(execution_id=execution_id, kind=EventKind.END).exists():
         last = ExecutionEvent.objects.filter(execution_id=execution_id).order_by("-seq").first()
         seq = (last.seq if last else 0) + 1
         data = {k: v for k, v in fields.items() if k not in ("kind", "text")}
         ExecutionEvent.objects.create(
             execution_id=execution_id,
             seq=seq,
-            kind="end",
+            kind=EventKind.END,
             text=fields.get("text", ""),
             data=data,
             ts=time.time(),
@@ -485,11 +501,14 @@ def finalize_execution(
     _archive_logs(execution)
     _store_end(
         execution_id,
-        {"kind": "end", "status": status, "text": error[:2000], "summary": json.dumps(summary)},
+        {
+            "kind": EventKind.END,
+            "status": status,
+            "text": error[:2000],
+            "summary": json.dumps(summary),
+        },
     )
-    from hub.schedules.services import on_execution_finished
-
-    on_execution_finished(execution_id)  # schedule runs, retries, notifications; never raises
+    publish_finished(execution_id, status)  # schedules, notifications, dashboard listen
     return status
 
 
@@ -502,7 +521,7 @@ def _leftovers(execution_id: int) -> dict[int, dict[str, Leftover]]:
     )
     dirs: dict[tuple[int, str], str] = {}
     events = ExecutionEvent.objects.filter(
-        execution_id=execution_id, kind="remote_start", host__in={h for _, h in unfinished}
+        execution_id=execution_id, kind=EventKind.REMOTE_START, host__in={h for _, h in unfinished}
     )
     for step, host, data in events.order_by("seq").values_list("step", "host", "data"):
         name = str((data or {}).get("dir", ""))
@@ -524,7 +543,7 @@ def _published_offsets(
     if not keys:
         return offsets
     outputs = ExecutionEvent.objects.filter(
-        execution_id=execution_id, kind="output", host__in={h for _, h in keys}
+        execution_id=execution_id, kind=EventKind.OUTPUT, host__in={h for _, h in keys}
     ).order_by("seq")
     for step, host, name, data in outputs.values_list("step", "host", "stream", "data"):
         value = str((data or {}).get("offset", ""))
@@ -583,7 +602,7 @@ def stop_remote_leftovers(execution: Execution) -> dict[tuple[int, str], dict[st
     try:
         built = build_project(scoped, private_dir=private_dir)
         files = compile_cleanup(built.spec, leftovers, secrets=built.secrets)
-        write_project(private_dir / "project", files, built.keys)
+        write_runner_dir(private_dir, files, built.keys, _run_dir_env(execution, private_dir))
         outcome = run_project(
             private_data_dir=private_dir,
             ident="cleanup",
@@ -607,7 +626,7 @@ def _record_finished_scripts(
         if res.get("hub_recovered") != "finished" or not isinstance(res.get("rc"), int):
             continue
         record: dict[str, Any] = {
-            "kind": "host_result",
+            "kind": EventKind.HOST_RESULT,
             "step": step,
             "host": host,
             "status": HostStatus.SUCCESS if res["rc"] == 0 else HostStatus.FAILED,
@@ -628,9 +647,16 @@ def _recover(execution_id: int) -> bool:
     drain_execution(execution_id)  # everything the stream holds, before anything else
     execution.refresh_from_db()
     if execution.status in FINISHED_STATUSES:  # its finalize died half-way
-        if not ExecutionEvent.objects.filter(execution_id=execution_id, kind="end").exists():
+        if not ExecutionEvent.objects.filter(
+            execution_id=execution_id, kind=EventKind.END
+        ).exists():
             summary = json.dumps(execution.summary or {})
-            end = {"kind": "end", "status": execution.status, "text": "", "summary": summary}
+            end = {
+                "kind": EventKind.END,
+                "status": execution.status,
+                "text": "",
+                "summary": summary,
+            }
             _store_end(execution_id, end)
         stream.retire(execution_id)
         return False

@@ -65,14 +65,16 @@ def _unlocked_key(account: Account) -> str:
 
 
 def _connection(
-    account: Account, key_dir: Path | None, keys: dict[str, str], secrets: dict[str, str]
+    account: Account, keys: dict[str, str] | None, secrets: dict[str, str]
 ) -> ConnectionSpec:
+    """An account as the compiler's connection; its key file is relative to the project
+    (ansible-runner runs in project/), written only when `keys` is given (a run)."""
     key = f"acct_{account.pk}"
     key_file = ""
     if account.auth_type == AuthType.KEY:
-        relative = f"keys/{key}"
-        key_file = str(key_dir / key) if key_dir else relative
-        keys[relative] = _unlocked_key(account)
+        key_file = f"keys/{key}"
+        if keys is not None:
+            keys[key_file] = _unlocked_key(account)
     if account.auth_type == AuthType.PASSWORD and account.password:
         secrets[f"{key}_password"] = account.password
     if account.become and account.become_password:
@@ -122,10 +124,12 @@ def _read_checked(checkout: Path, relative: PurePosixPath) -> str:
 
 def _playbook_source(data: dict[str, Any], private_dir: Path | None) -> dict[str, str]:
     """Text and project path of a playbook step's playbook (uploaded, or from git)."""
+    folder = f"playbooks/step_{data['index']}"
+    if data.get("kind") == "playbook" and data.get("playbook_entry"):
+        return _library_playbook(data, folder)
     source = data.get("playbook")
     if data.get("kind") != "playbook" or not source:
         return {}
-    folder = f"playbooks/step_{data['index']}"
     if source.get("file_id"):
         text = stored_file_path(source["file_id"]).read_text(encoding="utf-8")
         return {"playbook": text, "playbook_path": f"{folder}/playbook.yml"}
@@ -143,11 +147,55 @@ def _playbook_source(data: dict[str, Any], private_dir: Path | None) -> dict[str
     return {"playbook": text, "playbook_path": f"{folder}/{relative}"}
 
 
+def _library_playbook(data: dict[str, Any], folder: str) -> dict[str, Any]:
+    """A library playbook entry's playbook, files and typed variables, as frozen by the
+    launch (the version it references; versions are immutable)."""
+    from hub.scripts.models import ScriptVersion
+
+    version_id = data["playbook_entry"].get("version_id")
+    version = ScriptVersion.objects.filter(pk=version_id).first()
+    if version is None:
+        raise PlaybookError(f"the library playbook (version {version_id}) no longer exists")
+    return {
+        "playbook": version.content,
+        "playbook_path": f"{folder}/playbook.yml",
+        "project_files": dict(version.files or {}),
+        "variables": dict(data.get("variables") or {}),
+    }
+
+
 def _argument(raw: Any) -> str | SecretArg:
     """A frozen argument: plain text, or {"secret": NAME} standing for a secret's value."""
     if isinstance(raw, dict):
         return SecretArg(str(raw.get("secret", "")))
     return str(raw)
+
+
+def _step_spec(data: dict[str, Any], hosts: dict[int, Host], private_dir: Path | None) -> StepSpec:
+    """One frozen step of Execution.spec as the compiler's StepSpec."""
+    return StepSpec(
+        index=data["index"],
+        name=data["name"],
+        kind=data["kind"],
+        hosts=tuple(hosts[i].name for i in data["host_ids"] if i in hosts),
+        connection=f"acct_{data['account_id']}" if data.get("account_id") else "",
+        script_type=data.get("script_type", "shell"),
+        content=data.get("content", ""),
+        env=data.get("env", {}),
+        secret_env=tuple(data.get("secret_env", [])),
+        required_secrets=tuple(data.get("required_secrets", [])),
+        argv=tuple(_argument(a) for a in data.get("argv", [])),
+        timeout=data.get("timeout", 0),
+        ignore_errors=data.get("ignore_errors", False),
+        batch=data.get("batch", ""),
+        failure_policy=data.get("failure_policy", "stop"),
+        files=tuple(
+            FileSpec(f["name"], str(stored_file_path(f["id"]))) for f in data.get("files", [])
+        ),
+        destination=data.get("destination", ""),
+        fetch_path=data.get("fetch_path", ""),
+        **_playbook_source(data, private_dir),
+    )
 
 
 def build_project(
@@ -166,8 +214,8 @@ def build_project(
     }
     keys: dict[str, str] = {}
     secrets: dict[str, str] = {}
-    key_dir = (private_dir / "project" / "keys") if private_dir else None
-    connections = [_connection(a, key_dir, keys, secrets) for a in accounts.values()]
+    key_texts = keys if private_dir is not None else None
+    connections = [_connection(a, key_texts, secrets) for a in accounts.values()]
     host_specs = [
         HostSpec(
             name=h.name,
@@ -181,31 +229,8 @@ def build_project(
     ]
     steps = []
     for data in steps_data:
-        index = data["index"]
-        step = StepSpec(
-            index=index,
-            name=data["name"],
-            kind=data["kind"],
-            hosts=tuple(hosts[i].name for i in data["host_ids"] if i in hosts),
-            connection=f"acct_{data['account_id']}" if data.get("account_id") else "",
-            script_type=data.get("script_type", "shell"),
-            content=data.get("content", ""),
-            env=data.get("env", {}),
-            secret_env=tuple(data.get("secret_env", [])),
-            required_secrets=tuple(data.get("required_secrets", [])),
-            argv=tuple(_argument(a) for a in data.get("argv", [])),
-            timeout=data.get("timeout", 0),
-            ignore_errors=data.get("ignore_errors", False),
-            batch=data.get("batch", ""),
-            failure_policy=data.get("failure_policy", "stop"),
-            files=tuple(
-                FileSpec(f["name"], str(stored_file_path(f["id"]))) for f in data.get("files", [])
-            ),
-            destination=data.get("destination", ""),
-            fetch_path=data.get("fetch_path", ""),
-            **_playbook_source(data, private_dir),
-        )
-        for name, value in step_secrets.get(str(index), {}).items():
+        step = _step_spec(data, hosts, private_dir)
+        for name, value in step_secrets.get(str(step.index), {}).items():
             if name in step.secret_env:
                 secrets[step_secret_var(step, name)] = value
         steps.append(step)
@@ -236,10 +261,36 @@ def write_project(target: Path, files: dict[str, str], keys: dict[str, str]) -> 
             handle.write(content)
 
 
-def compile_for_run(execution: Execution, private_dir: Path, fetch_dir: Path) -> BuiltProject:
+RUNNER_SETTINGS = {"pexpect_timeout": 0.25, "suppress_ansible_output": True}
+
+
+def write_runner_dir(
+    private_dir: Path,
+    files: dict[str, str],
+    keys: dict[str, str],
+    envvars: dict[str, str],
+    runner_settings: dict[str, Any] | None = None,
+) -> None:
+    """An ansible-runner private data dir: project/ (the compiled project, relative key
+    paths), inventory/ (the same hosts file), env/envvars and env/settings.
+
+    `envvars` must hold no secret: what only a live run needs (its Redis URL with the
+    password) is passed to ansible-runner in memory, never written here.
+    """
+    write_project(private_dir / "project", files, keys)
+    extra = {"inventory/hosts.yml": files["inventory/hosts.yml"]}
+    extra["env/envvars"] = json.dumps(envvars, indent=2, sort_keys=True) + "\n"
+    chosen = RUNNER_SETTINGS if runner_settings is None else runner_settings
+    extra["env/settings"] = json.dumps(chosen, indent=2) + "\n"
+    write_project(private_dir, extra, {})
+
+
+def compile_for_run(
+    execution: Execution, private_dir: Path, fetch_dir: Path, envvars: dict[str, str]
+) -> BuiltProject:
     built = build_project(execution, private_dir=private_dir, fetch_dir=str(fetch_dir))
     files = compile_project(built.spec, mode="run", secrets=built.secrets)
-    write_project(private_dir / "project", files, built.keys)
+    write_runner_dir(private_dir, files, built.keys, envvars)
     return built
 
 

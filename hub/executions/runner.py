@@ -12,6 +12,8 @@ from typing import Any
 
 import ansible_runner
 
+from hub.executions.project import RUNNER_SETTINGS
+
 # ansible-runner starts ansible-playbook with pexpect and offers no pre-exec hook, so the
 # command is this guard: it asks the kernel for SIGTERM when its parent (the worker
 # process) dies, then becomes ansible-playbook (the setting survives exec). On SIGTERM
@@ -46,7 +48,8 @@ def run_project(
     status_handler: Callable[..., None] | None = None,
     timeout: int | None = None,
 ) -> RunOutcome:
-    """Runs project/playbook.yml against project/inventory/hosts.yml inside private_data_dir.
+    """Runs project/playbook.yml against inventory/hosts.yml of private_data_dir (an
+    ansible-runner private data dir: env/envvars and env/settings are read too).
 
     The event handler must be quick (it runs in the loop that reads ansible's output);
     the cancel callback is polled about every 0.25 s; `timeout` (seconds) ends the run.
@@ -58,7 +61,7 @@ def run_project(
         project_dir=str(project),
         binary=sys.executable,
         cmdline=_guarded_command("playbook.yml"),
-        inventory=str(project / "inventory" / "hosts.yml"),
+        inventory=str(private_data_dir / "inventory" / "hosts.yml"),
         ident=ident,
         envvars=envvars,
         forks=forks,
@@ -67,11 +70,7 @@ def run_project(
         cancel_callback=cancel_callback,
         status_handler=status_handler,
         timeout=timeout,
-        settings={
-            "pexpect_timeout": 0.25,
-            "suppress_ansible_output": True,
-            "suppress_output_file": True,
-        },
+        settings={**RUNNER_SETTINGS, "suppress_output_file": True},
         rotate_artifacts=1,
     )
     return RunOutcome(status=result.status, rc=result.rc)

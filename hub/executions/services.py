@@ -9,6 +9,7 @@ worker and its plugins see it at once.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -24,6 +25,7 @@ from hub.executions import stream
 from hub.executions.choices import (
     FINISHED_STATUSES,
     Control,
+    EventKind,
     ExecutionKind,
     ExecutionStatus,
     HostStatus,
@@ -33,7 +35,8 @@ from hub.executions.targets import check_account, require_accounts, resolve_host
 from hub.inventory.models import Account, Host
 from hub.jobs.choices import StepType, VariableType
 from hub.jobs.models import ExecutionPlan, JobStep, StoredFile
-from hub.scripts.choices import ParameterType, ScriptType, VersionStatus
+from hub.scripts.choices import EntryType, ParameterType, ScriptType, VersionStatus
+from hub.scripts.entries import playbook_variables
 from hub.scripts.models import ScriptTemplate, ScriptVersion
 from hub.scripts.parameters import resolve_values
 from hub.scripts.safety import enforce_rules
@@ -41,8 +44,14 @@ from hub.system.services import get_setting
 
 
 def _env_value(value: Any) -> str:
+    """A parameter value as a script sees it: a list joined with commas (host lists),
+    booleans as true/false, a mapping as JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, list):
-        return ",".join(str(v) for v in value)
+        return ",".join(_env_value(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
 
 
@@ -99,6 +108,43 @@ def _script_step(
         "secret_env": sorted(secrets),
         "required_secrets": sorted(set(required_secrets) & set(secrets)),
         "argv": list(argv),
+        "timeout": timeout,
+        "ignore_errors": ignore_errors,
+        "batch": batch,
+        "failure_policy": policy,
+        "host_ids": [h.pk for h in hosts],
+        "account_id": account.pk if account else None,
+    }
+    return step, secrets
+
+
+def _playbook_entry_step(
+    *,
+    index: int,
+    name: str,
+    version: ScriptVersion,
+    values: dict[str, Any],
+    secret_names: set[str],
+    given: dict[str, Any] | None,
+    hosts: Sequence[Host],
+    account: Account | None,
+    timeout: int,
+    ignore_errors: bool = False,
+    batch: str = "",
+    policy: str = "stop",
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """A library playbook entry (an imported role) as a playbook step: the version is
+    referenced (its playbook and files are read when the run is built), its parameters are
+    typed play variables, its secrets go to the encrypted secret_spec."""
+    secrets = {k: _env_value(v) for k, v in values.items() if k in secret_names and v != ""}
+    step = {
+        "index": index,
+        "name": name,
+        "kind": StepType.PLAYBOOK,
+        "playbook_entry": {"version_id": version.pk},
+        "variables": playbook_variables(version.parameters, values, given),
+        "secret_env": sorted(secrets),
+        "required_secrets": sorted(set(_required_secrets(version.parameters)) & set(secrets)),
         "timeout": timeout,
         "ignore_errors": ignore_errors,
         "batch": batch,
@@ -171,10 +217,19 @@ def _create_execution(
             **{k: getattr(v, "pk", v) for k, v in links.items()},
         },
     )
+    _enqueue(execution)
+    return execution
+
+
+def _enqueue(execution: Execution) -> None:
+    """Queues the run once the launch committed; its Celery task id is recorded first, so
+    an operator can follow or revoke the task (`celery inspect`, flower) from the record."""
     from hub.executions.tasks import run_execution_task
 
-    run_execution_task.delay_on_commit(execution.pk)
-    return execution
+    execution.task_id = uuid.uuid4().hex
+    Execution.objects.filter(pk=execution.pk).update(task_id=execution.task_id)
+    task_id = execution.task_id
+    transaction.on_commit(lambda: run_execution_task.apply_async((execution.pk,), task_id=task_id))
 
 
 def _forks(concurrency: int | None) -> int:
@@ -188,7 +243,8 @@ def _timeout(timeout: int | None) -> int:
 def launch_quick_script(
     *, actor: Any, data: dict[str, Any], kind: str = ExecutionKind.QUICK_SCRIPT
 ) -> Execution:
-    """Runs inline content or a library script version on hosts/groups now."""
+    """Runs inline content or a library entry's version (a script, or a playbook entry) on
+    hosts/groups now."""
     hosts = resolve_hosts(
         actor=actor,
         host_ids=data.get("target_host_ids", []),
@@ -198,34 +254,32 @@ def launch_quick_script(
     check_account(actor, account)
     require_accounts(hosts, account, "account_id")
     script: ScriptTemplate | None = data.get("script_template")
+    version: ScriptVersion | None = None
+    name = data.get("name") or (script.name if script else "Quick script")
+    common: dict[str, Any] = {
+        "index": 1,
+        "name": name,
+        "hosts": hosts,
+        "account": account,
+        "timeout": _timeout(data.get("timeout")),
+    }
     if script is not None:
         if not user_can(actor, script, "execute"):
             raise NotAllowed(f"You may not run script {script.name!r}.", field="script_template")
         version = _script_version(script, data.get("script_version"), "script_version")
-        content, script_type = version.content, script.script_type
         params, secret_names = resolve_values(version.parameters, data.get("parameters"))
-        argv = _arguments(version.parameters, params)
-        required = _required_secrets(version.parameters)
     else:
-        content, script_type = data["script_content"], data.get("script_type", ScriptType.SHELL)
         params, secret_names = dict(data.get("parameters") or {}), set()
-        argv = [str(a) for a in data.get("script_args", [])]
-        required = []
-    enforce_rules(content, script_type, field="script_content")
-    name = data.get("name") or (script.name if script else "Quick script")
-    step, secrets = _script_step(
-        index=1,
-        name=name,
-        script_type=script_type,
-        content=content,
-        params=params,
-        secret_names=secret_names,
-        argv=argv,
-        hosts=hosts,
-        account=account,
-        timeout=_timeout(data.get("timeout")),
-        required_secrets=required,
-    )
+    if script is not None and version is not None and script.entry_type == EntryType.PLAYBOOK:
+        step, secrets = _playbook_entry_step(
+            version=version,
+            values=params,
+            secret_names=secret_names,
+            given=data.get("parameters"),
+            **common,
+        )
+    else:
+        step, secrets = _quick_script_step(data, script, version, params, secret_names, common)
     with transaction.atomic():
         return _create_execution(
             actor=actor,
@@ -238,8 +292,37 @@ def launch_quick_script(
             timeout=step["timeout"],
             parameters=_masked(params, secret_names),
             script=script,
-            script_version=version.number if script else None,
+            script_version=version.number if version is not None else None,
         )
+
+
+def _quick_script_step(
+    data: dict[str, Any],
+    script: ScriptTemplate | None,
+    version: ScriptVersion | None,
+    params: dict[str, Any],
+    secret_names: set[str],
+    common: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The script step of a quick run: a library script's version, or inline content."""
+    if script is not None and version is not None:
+        content, script_type = version.content, script.script_type
+        argv = _arguments(version.parameters, params)
+        required = _required_secrets(version.parameters)
+    else:
+        content, script_type = data["script_content"], data.get("script_type", ScriptType.SHELL)
+        argv = [str(a) for a in data.get("script_args", [])]
+        required = []
+    enforce_rules(content, script_type, field="script_content")
+    return _script_step(
+        script_type=script_type,
+        content=content,
+        params=params,
+        secret_names=secret_names,
+        argv=argv,
+        required_secrets=required,
+        **common,
+    )
 
 
 def launch_file_transfer(*, actor: Any, data: dict[str, Any]) -> Execution:
@@ -309,6 +392,56 @@ def _plan_variables(
     return values, secret_names
 
 
+def _plan_playbook_step(
+    index: int, step: JobStep, hosts: list[Host], account: Account | None
+) -> dict[str, Any]:
+    """A plan's playbook step (uploaded, or from git), frozen for the run."""
+    source = (
+        {"file_id": str(step.playbook_file)}
+        if step.playbook_file
+        else {
+            "url": step.playbook_url,
+            "ref": step.playbook_ref,
+            "path": step.playbook_path or "playbook.yml",
+        }
+    )
+    return {
+        "index": index,
+        "name": step.name,
+        "kind": StepType.PLAYBOOK,
+        "playbook": source,
+        "host_ids": [h.pk for h in hosts],
+        "account_id": account.pk if account else None,
+        "timeout": _timeout(step.timeout),
+        "ignore_errors": step.ignore_errors,
+        "batch": "",
+        "failure_policy": step.batch_failure_policy,
+    }
+
+
+def _plan_file_step(
+    index: int, step: JobStep, hosts: list[Host], account: Account | None, field: str
+) -> dict[str, Any]:
+    """A plan's file push or fetch step, its stored files checked."""
+    files = list(StoredFile.objects.filter(pk__in=step.source_files))
+    if step.step_type == StepType.FILE_PUSH and len(files) != len(step.source_files):
+        raise DomainError(f"Step {step.name!r} refers to files that no longer exist.", field=field)
+    return {
+        "index": index,
+        "name": step.name,
+        "kind": step.step_type,
+        "host_ids": [h.pk for h in hosts],
+        "account_id": account.pk if account else None,
+        "timeout": _timeout(step.timeout),
+        "ignore_errors": step.ignore_errors,
+        "batch": step.batch_size,
+        "failure_policy": step.batch_failure_policy,
+        "destination": step.destination,
+        "fetch_path": step.fetch_path,
+        "files": [{"id": str(f.pk), "name": f.name, "sha256": f.sha256} for f in files],
+    }
+
+
 def _plan_step_spec(
     *,
     actor: Any,
@@ -323,47 +456,19 @@ def _plan_step_spec(
 ) -> tuple[dict[str, Any], dict[str, str]]:
     field = f"steps[{index}]"
     if step.step_type == StepType.PLAYBOOK:
-        source = (
-            {"file_id": str(step.playbook_file)}
-            if step.playbook_file
-            else {
-                "url": step.playbook_url,
-                "ref": step.playbook_ref,
-                "path": step.playbook_path or "playbook.yml",
-            }
-        )
-        return {
-            "index": index,
-            "name": step.name,
-            "kind": StepType.PLAYBOOK,
-            "playbook": source,
-            "host_ids": [h.pk for h in hosts],
-            "account_id": account.pk if account else None,
-            "timeout": _timeout(step.timeout),
-            "ignore_errors": step.ignore_errors,
-            "batch": "",
-            "failure_policy": step.batch_failure_policy,
-        }, {}
+        return _plan_playbook_step(index, step, hosts, account), {}
     if step.step_type != StepType.SCRIPT:
-        files = list(StoredFile.objects.filter(pk__in=step.source_files))
-        if step.step_type == StepType.FILE_PUSH and len(files) != len(step.source_files):
-            raise DomainError(
-                f"Step {step.name!r} refers to files that no longer exist.", field=field
-            )
-        return {
-            "index": index,
-            "name": step.name,
-            "kind": step.step_type,
-            "host_ids": [h.pk for h in hosts],
-            "account_id": account.pk if account else None,
-            "timeout": _timeout(step.timeout),
-            "ignore_errors": step.ignore_errors,
-            "batch": step.batch_size,
-            "failure_policy": step.batch_failure_policy,
-            "destination": step.destination,
-            "fetch_path": step.fetch_path,
-            "files": [{"id": str(f.pk), "name": f.name, "sha256": f.sha256} for f in files],
-        }, {}
+        return _plan_file_step(index, step, hosts, account, field), {}
+    common: dict[str, Any] = {
+        "index": index,
+        "name": step.name,
+        "hosts": hosts,
+        "account": account,
+        "timeout": _timeout(step.timeout),
+        "ignore_errors": step.ignore_errors,
+        "batch": step.batch_size,
+        "policy": step.batch_failure_policy,
+    }
     params: dict[str, Any] = dict(variables)
     secret_names = set(var_secrets)
     argv: list[Any] = []
@@ -374,6 +479,11 @@ def _plan_step_spec(
         version = _script_version(step.script, step.script_version, field)
         given = {**step.parameters, **step.secret_parameter_values}
         declared, declared_secrets = resolve_values(version.parameters, given, field)
+        if step.script.entry_type == EntryType.PLAYBOOK:
+            return _playbook_entry_step(
+                version=version, values=declared, secret_names=declared_secrets, given=given,
+                **common,
+            )  # fmt: skip
         params.update(declared)
         secret_names |= declared_secrets
         argv = _arguments(version.parameters, declared)
@@ -386,21 +496,9 @@ def _plan_step_spec(
         content, script_type = step.script_content, step.script_type
     enforce_rules(content, script_type, field=field)
     return _script_step(
-        index=index,
-        name=step.name,
-        script_type=script_type,
-        content=content,
-        params=params,
-        secret_names=secret_names,
-        argv=argv,
-        hosts=hosts,
-        account=account,
-        timeout=_timeout(step.timeout),
-        ignore_errors=step.ignore_errors,
-        batch=step.batch_size,
-        policy=step.batch_failure_policy,
-        required_secrets=required,
-    )
+        script_type=script_type, content=content, params=params, secret_names=secret_names,
+        argv=argv, required_secrets=required, **common,
+    )  # fmt: skip
 
 
 def plan_run_spec(
@@ -576,7 +674,7 @@ def control_execution(*, actor: Any, execution: Execution, action: str) -> Execu
     stream.set_control(execution.pk, "resume" if action == "resume" else action)
     if execution.started_at is not None:  # a queued run's stream starts when it starts
         stream.append_event(
-            execution.pk, {"kind": "control", "text": action, "status": execution.status}
+            execution.pk, {"kind": EventKind.CONTROL, "text": action, "status": execution.status}
         )
     return execution
 

@@ -13,6 +13,10 @@ Layout of a compiled project:
   vars/secrets.yml    passwords and secret values (run: real, 0600; export: one blank per
                       secret name, to fill in or vault; required ones are asserted non-empty)
   files/step_N.<ext>  the step's script; files/step_N/<name> files to push (export)
+  playbooks/step_N/   a playbook step's playbook (its plays confined to the step's hosts)
+                      and, for a library playbook entry, its files (the roles it applies);
+                      its typed parameters are play variables from vars/step_N.yml
+  collections/        collections that library playbook entries bring (imported roles)
   keys/<account>      private keys (run only)
 
 User text never becomes Jinja: values go to vars files as !unsafe, names lose braces.
@@ -103,6 +107,11 @@ class StepSpec:
     fetch_path: str = ""
     playbook: str = ""
     playbook_path: str = ""
+    # A library playbook entry's typed parameters (name -> value) and the files next to its
+    # playbook (path -> text). Annotated Any because hub.executions.project unpacks a
+    # dict[str, str] into StepSpec, which mypy checks against every field left unnamed.
+    variables: Any = field(default_factory=dict)
+    project_files: Any = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -192,6 +201,17 @@ def _clean_name(text: str) -> str:
 
 def _unsafe_map(values: Mapping[str, Any]) -> dict[str, _Unsafe]:
     return {str(k): _Unsafe(v if isinstance(v, str) else str(v)) for k, v in values.items()}
+
+
+def _typed_unsafe(value: Any) -> Any:
+    """A typed value for a playbook: strings inside it !unsafe, booleans and numbers kept."""
+    if isinstance(value, str):
+        return _Unsafe(value)
+    if isinstance(value, list | tuple):
+        return [_typed_unsafe(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _typed_unsafe(v) for k, v in value.items()}
+    return value
 
 
 def step_secret_var(step: StepSpec, env_name: str) -> str:
@@ -429,6 +449,9 @@ def _step_vars(step: StepSpec, exported: Mapping[str, str] | None) -> dict[str, 
             env: _jinja(_secret_var(step, env, exported)) for env in step.secret_env
         },
     }
+    if step.kind == "playbook":  # a library playbook's parameters: typed play variables
+        data.update({name: _typed_unsafe(value) for name, value in step.variables.items()})
+        data.update({env: _jinja(_secret_var(step, env, exported)) for env in step.secret_env})
     if step.kind == "file_fetch":
         data[f"step_{step.index}_fetch_path"] = _Unsafe(step.fetch_path)
     if step.kind == "file_push":
@@ -505,10 +528,33 @@ def _rewrite_playbook(step: StepSpec, spec: ProjectSpec) -> list[dict[str, Any]]
         extra = play.get("vars_files") or []
         rewritten["vars_files"] = [
             f"{back}vars/secrets.yml",
+            *([f"{back}vars/step_{step.index}.yml"] if step.variables or step.secret_env else []),
             *(extra if isinstance(extra, list) else [extra]),
         ]
         plays.append(rewritten)
     return plays
+
+
+def _playbook_files(step: StepSpec) -> dict[str, str]:
+    """A library playbook's files, e.g. the roles it applies, next to its playbook; a
+    collection it brings goes to the project's collections/ (Ansible looks for collections
+    next to the top-level playbook only)."""
+    folder = PurePosixPath(step.playbook_path).parent
+    out = {}
+    for relative, text in step.project_files.items():
+        path = PurePosixPath(relative)
+        target = path if path.parts[:1] == ("collections",) else folder / path
+        if path.is_absolute() or ".." in path.parts or target == PurePosixPath(step.playbook_path):
+            raise PlaybookError(f"a playbook's file may not be at {relative!r}")
+        out[str(target)] = text
+    return out
+
+
+def _add_files(files: dict[str, str], more: Mapping[str, str]) -> None:
+    """Steps may share a collection's files, never with different contents."""
+    for path, text in more.items():
+        if files.setdefault(path, text) != text:
+            raise PlaybookError(f"two steps bring different copies of {path}")
 
 
 def compile_project(
@@ -526,6 +572,7 @@ def compile_project(
         files[f"vars/step_{step.index}.yml"] = "---\n" + _yaml(_step_vars(step, exported))
         if step.kind == "playbook":
             files[step.playbook_path] = "---\n" + _yaml(_rewrite_playbook(step, spec))
+            _add_files(files, _playbook_files(step))
         if step.kind == "script":
             ext = SCRIPT_RUNTIME.get(step.script_type, (".sh", ""))[0]
             files[f"files/step_{step.index}{ext}"] = step.content

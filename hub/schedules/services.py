@@ -428,14 +428,12 @@ def follow_up_execution(*, execution_id: int) -> bool:
         run.finished_at = execution.finished_at or timezone.now()
         run.save(update_fields=["status", "finished_at"])
         _after_run_ended(run, execution)
-    from hub.dashboard.cache import bump_dashboard_version
-
-    bump_dashboard_version()
     return True
 
 
 def on_execution_finished(execution_id: int) -> None:
-    """The engine's hook after finalize_execution; never raises into the engine."""
+    """Receiver of executions' `execution_finished` (connected in SchedulesConfig.ready);
+    never raises."""
     try:
         follow_up_execution(execution_id=execution_id)
     except Exception:

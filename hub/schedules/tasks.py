@@ -34,11 +34,6 @@ def reconcile_schedule_runs_task() -> list[int]:
     return services.reconcile_schedule_runs()
 
 
-@shared_task(name="schedules.follow_up")
-def follow_up_execution_task(execution_id: int) -> bool:
-    return services.follow_up_execution(execution_id=execution_id)
-
-
 @shared_task(name="schedules.notify")
 def deliver_notification_task(
     rule_id: int, event: str, execution_id: int | None, run_id: int | None

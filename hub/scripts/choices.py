@@ -15,6 +15,16 @@ class ParameterType(models.TextChoices):
     CHOICE = "choice", "Choice"
     SECRET = "secret", "Secret"
     HOST_LIST = "host_list", "Host list"
+    BOOLEAN = "boolean", "Boolean"
+    LIST = "list", "List"
+    DICT = "dict", "Dictionary"
+
+
+class EntryType(models.TextChoices):
+    """What a library entry runs: one script, or a playbook with its files (an imported role)."""
+
+    SCRIPT = "script", "Script"
+    PLAYBOOK = "playbook", "Playbook"
 
 
 class VersionStatus(models.TextChoices):

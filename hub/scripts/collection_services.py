@@ -8,8 +8,10 @@ same library state always gives the same number.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Max, QuerySet
 
 from hub.audit.choices import AuditAction
@@ -20,11 +22,13 @@ from hub.core.exceptions import DomainError
 from hub.core.permissions import objects_for, user_can
 from hub.scripts import galaxy
 from hub.scripts.api.serializers import ScriptTemplateSerializer
-from hub.scripts.choices import ParameterType, VersionStatus
+from hub.scripts.choices import EntryType, ParameterType, VersionStatus
 from hub.scripts.models import ScriptTemplate, ScriptVersion
 from hub.scripts.services import create_script, update_script
 
 LIBRARY_CHANGES = (AuditAction.CREATE, AuditAction.UPDATE, AuditAction.DELETE)
+HUB_COLLECTION = ("hub", "ops")
+_BUILT: dict[str, bytes] = {}  # content hash of the hub.ops source -> its artifact
 
 
 def library_revision() -> int:
@@ -88,6 +92,8 @@ def export_collection(
     """(file name, tarball) of the scripts `actor` may view, at their online versions."""
     specs = []
     for script in exportable_scripts(actor=actor, category=category, tag=tag, ids=ids):
+        if script.entry_type != EntryType.SCRIPT:
+            continue  # a playbook entry is a role already: it stays in its own collection
         if (version := _online_version(script)) is not None:
             specs.append(_spec(script, version))
     spec = galaxy.CollectionSpec(namespace=namespace, name=name, version=collection_version())
@@ -106,13 +112,30 @@ def export_collection(
     return spec.filename, data
 
 
+def hub_collection() -> tuple[str, bytes, str]:
+    """(file name, artifact, content hash) of the hub.ops collection the hub ships.
+
+    Read from playbooks/ on every call, built only when its content hash is new."""
+    namespace, name = HUB_COLLECTION
+    root = Path(settings.PLAYBOOKS_DIR) / "ansible_collections" / namespace / name
+    source = galaxy.read_source(root)
+    data = _BUILT.get(source.digest)
+    if data is None:
+        data = galaxy.build_artifact(source.galaxy, source.files, source.executable)
+        _BUILT.clear()
+        _BUILT[source.digest] = data
+    return source.filename, data, source.digest
+
+
 def _first_error(errors: Any, path: str = "") -> str:
     if isinstance(errors, dict):
         key, value = next(iter(errors.items()))
         return _first_error(value, f"{path}.{key}" if path else str(key))
     if isinstance(errors, list) and errors:
         return _first_error(errors[0], path)
-    return f"{path}: {errors}" if path else str(errors)
+    if not path or str(errors).startswith(f"{path}."):  # the message names the field itself
+        return str(errors)
+    return f"{path}: {errors}"
 
 
 def _keep_secrets(parameters: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -124,8 +147,10 @@ def _unchanged(script: ScriptTemplate, data: dict[str, Any]) -> bool:
     current = script.current_version
     return current is not None and all(
         (
+            data["entry_type"] == script.entry_type,
             data["content"] == current.content,
             data["parameters"] == current.parameters,
+            data["files"] == current.files,
             *(
                 data[f] == getattr(script, f)
                 for f in ("script_type", "category", "tags", "description")
@@ -152,7 +177,7 @@ def _import_role(actor: Any, role: galaxy.ImportedRole, source: str) -> tuple[st
     serializer = ScriptTemplateSerializer(existing, data=payload)
     if not serializer.is_valid():
         return "skipped", {"role": role.role, "reason": _first_error(serializer.errors)}
-    data = serializer.validated_data
+    data = {**serializer.validated_data, "entry_type": role.entry_type, "files": role.files}
     if existing is not None and _unchanged(existing, data):
         return "skipped", {
             "role": role.role,
@@ -167,7 +192,13 @@ def _import_role(actor: Any, role: galaxy.ImportedRole, source: str) -> tuple[st
         return "skipped", {"role": role.role, "reason": exc.message}
     script.refresh_from_db()
     number = script.current_version.number if script.current_version else None
-    row = {"role": role.role, "id": script.pk, "name": script.name, "version": number}
+    row = {
+        "role": role.role,
+        "id": script.pk,
+        "name": script.name,
+        "entry_type": script.entry_type,
+        "version": number,
+    }
     return ("imported" if existing is None else "updated"), row
 
 

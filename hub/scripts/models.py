@@ -6,17 +6,22 @@ from django.conf import settings
 from django.db import models
 
 from hub.core.models import OwnedModel
-from hub.scripts.choices import RuleAction, ScriptType, VersionStatus
+from hub.scripts.choices import EntryType, RuleAction, ScriptType, VersionStatus
 
 
 class ScriptTemplate(OwnedModel):
-    """A library script: its identity and metadata; content lives in immutable versions.
+    """A library entry: its identity and metadata; content lives in immutable versions.
 
     `current_version` is the version used by default; every content or parameter change
-    adds a version, so history is never rewritten.
+    adds a version, so history is never rewritten. Most entries are scripts; a playbook
+    entry (an imported role that does more than run one script) holds a playbook as its
+    content and the role's files in each version's `files`.
     """
 
     name = models.CharField(max_length=200, unique=True)
+    entry_type = models.CharField(
+        max_length=16, choices=EntryType.choices, default=EntryType.SCRIPT
+    )
     script_type = models.CharField(
         max_length=16, choices=ScriptType.choices, default=ScriptType.SHELL
     )
@@ -49,13 +54,15 @@ class ScriptVersion(models.Model):
     """One saved state of a script: content and typed parameters, never changed after.
 
     Only `status` (online/offline) moves; an offline version cannot be launched.
-    Secret parameter defaults are stored encrypted inside `parameters`.
+    Secret parameter defaults are stored encrypted inside `parameters`. `files` (relative
+    path -> text) are the files a playbook entry's playbook needs next to it, e.g. its roles.
     """
 
     script = models.ForeignKey(ScriptTemplate, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     content = models.TextField()
     parameters = models.JSONField(default=list, blank=True)
+    files = models.JSONField(default=dict, blank=True)
     comment = models.CharField(max_length=255, blank=True)
     status = models.CharField(
         max_length=16, choices=VersionStatus.choices, default=VersionStatus.ONLINE

@@ -11,12 +11,28 @@ from django.db.models import Max
 from hub.audit.choices import AuditAction
 from hub.audit.services import record_audit_event
 from hub.core.audit import changes_between, snapshot
-from hub.core.exceptions import DomainError
+from hub.core.exceptions import DomainError, NotAllowed
 from hub.core.permissions import OBJECT_ACTIONS, grant
+from hub.scripts.choices import EntryType
 from hub.scripts.models import ScriptTemplate, ScriptVersion
 from hub.scripts.safety import enforce_rules
 
 META_FIELDS = ("name", "script_type", "category", "tags", "description")
+
+
+def _check_entry(
+    actor: Any, entry_type: str, script_type: str, content: str, files: dict[str, str]
+) -> list:
+    """Dangerous-command rules over everything an entry runs; a playbook entry runs any
+    Ansible on the hub's workers, so only administrators may write one (as playbook steps)."""
+    if entry_type != EntryType.PLAYBOOK:
+        return enforce_rules(content, script_type)
+    if not getattr(actor, "is_staff", False):
+        raise NotAllowed("Only administrators may write playbook entries.", field="content")
+    warnings = enforce_rules(content, script_type)
+    for path, text in sorted(files.items()):
+        warnings += enforce_rules(text, script_type, field=f"files.{path}")
+    return warnings
 
 
 def _add_version(
@@ -26,6 +42,7 @@ def _add_version(
     content: str,
     parameters: list[dict[str, Any]],
     comment: str,
+    files: dict[str, str] | None = None,
 ) -> ScriptVersion:
     last = script.versions.aggregate(n=Max("number"))["n"] or 0
     version = ScriptVersion.objects.create(
@@ -33,6 +50,7 @@ def _add_version(
         number=last + 1,
         content=content,
         parameters=parameters,
+        files=files or {},
         comment=comment[:255],
         created_by=actor if actor and actor.is_authenticated else None,
     )
@@ -42,10 +60,17 @@ def _add_version(
 
 
 def create_script(*, actor: Any, data: dict[str, Any]) -> tuple[ScriptTemplate, list]:
-    warnings = enforce_rules(data["content"], data.get("script_type", "shell"))
+    """A new entry at v1; `entry_type` and `files` come from a role import only."""
+    entry_type = data.get("entry_type", EntryType.SCRIPT)
+    files = data.get("files") or {}
+    warnings = _check_entry(
+        actor, entry_type, data.get("script_type", "shell"), data["content"], files
+    )
     with transaction.atomic():
         script = ScriptTemplate.objects.create(
-            created_by=actor, **{k: data[k] for k in META_FIELDS if k in data}
+            created_by=actor,
+            entry_type=entry_type,
+            **{k: data[k] for k in META_FIELDS if k in data},
         )
         _add_version(
             actor=actor,
@@ -53,6 +78,7 @@ def create_script(*, actor: Any, data: dict[str, Any]) -> tuple[ScriptTemplate, 
             content=data["content"],
             parameters=data.get("parameters", []),
             comment=data.get("comment") or "Initial version",
+            files=files,
         )
         grant(actor, script, OBJECT_ACTIONS)
         record_audit_event(
@@ -71,21 +97,34 @@ def update_script(
     current = script.current_version
     content = data.get("content", current.content if current else "")
     parameters = data.get("parameters", current.parameters if current else [])
-    warnings = enforce_rules(content, data.get("script_type", script.script_type))
+    files = data.get("files", current.files if current else {})
+    entry_type = data.get("entry_type", script.entry_type)
+    changed = current is None or (content, parameters, files) != (
+        current.content,
+        current.parameters,
+        current.files,
+    )
+    script_type = data.get("script_type", script.script_type)
+    if changed or entry_type != script.entry_type:
+        warnings = _check_entry(actor, entry_type, script_type, content, files)
+    else:
+        warnings = enforce_rules(content, script_type)
     with transaction.atomic():
         script = ScriptTemplate.objects.select_for_update().get(pk=script.pk)
         before = snapshot(script)
         for field in META_FIELDS:
             if field in data:
                 setattr(script, field, data[field])
+        script.entry_type = entry_type
         script.save()
-        if current is None or content != current.content or parameters != current.parameters:
+        if changed:
             _add_version(
                 actor=actor,
                 script=script,
                 content=content,
                 parameters=parameters,
                 comment=data.get("comment", ""),
+                files=files,
             )
         changes = changes_between(before, snapshot(script))
         if changes:
@@ -110,6 +149,7 @@ def rollback_script(*, actor: Any, script: ScriptTemplate, number: int) -> Scrip
             content=old.content,
             parameters=old.parameters,
             comment=f"Rollback to v{number}",
+            files=old.files,
         )
         record_audit_event(
             actor=actor,

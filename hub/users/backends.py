@@ -1,4 +1,8 @@
-"""The password backend, behind the login delays so the API and /admin/ share one guard."""
+"""The password backend, behind the login delays so the API and /admin/ share one guard.
+
+A hub password is checked first; when it does not match, the directory (LDAP / AD, when
+`ldap.enabled`) is asked (hub/users/ldap_login.py). One failure is counted per attempt.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from django.http import HttpRequest
 
 from hub.core.middleware import client_ip
 from hub.users import login_guard
+from hub.users.ldap_login import authenticate_with_directory
 from hub.users.services import record_failed_login
 
 
@@ -31,6 +36,8 @@ class GuardedModelBackend(ModelBackend):
         if login_guard.seconds_until_allowed(username=username, address=address):
             raise PermissionDenied  # authenticate() returns None and tries no other backend
         user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is None:
+            user = authenticate_with_directory(request, username=username, password=password)
         if user is None:
             record_failed_login(username=username, address=address)
         else:

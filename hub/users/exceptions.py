@@ -24,3 +24,9 @@ class LockedOut(DomainError):
         exc: Any = super().as_api_exception()
         exc.wait = self.retry_after  # DRF's handler turns `wait` into a Retry-After header
         return exc
+
+
+class DirectoryUnavailable(DomainError):
+    """The directory (LDAP / AD) could not be asked; local accounts still sign in."""
+
+    status_code = 503

@@ -16,7 +16,8 @@ from hub.core.middleware import client_ip
 from hub.system.services import get_setting
 from hub.users import login_guard
 from hub.users.captcha import check_captcha
-from hub.users.exceptions import LockedOut, LoginFailed
+from hub.users.exceptions import DirectoryUnavailable, LockedOut, LoginFailed
+from hub.users.ldap_login import directory_failure
 
 
 def login_user(
@@ -44,6 +45,8 @@ def login_user(
     # hub.users.backends.GuardedModelBackend counts the failure or clears the account.
     user = authenticate(request=request, username=username, password=password)
     if user is None:
+        if reason := directory_failure():
+            raise DirectoryUnavailable(reason)  # still counted as a failure above
         raise LoginFailed("Wrong username or password.", field="password")
     record_audit_event(actor=user, action=AuditAction.LOGIN, obj=user)
     return user, issue_tokens(user)

@@ -7,10 +7,13 @@ SDK clients to talk to them through the endpoint override:
   Signature, SignatureMethod, SignatureNonce, SignatureVersion, Timestamp, Format, RegionId,
   PageNumber, PageSize, ...) come in the query string (or a form body); the HMAC-SHA1 signature
   is recomputed and checked; errors are the provider's JSON ({RequestId, HostId, Code, Message}).
+  STS AssumeRole (API 2015-04-01) on the same server hands out temporary keys (``STS.``) that are
+  accepted only with their ``SecurityToken`` parameter, which the signature covers.
 * Tencent Cloud API 3.0 (cvm 2017-03-12): POST of a JSON body with X-TC-Action, X-TC-Version,
   X-TC-Region, X-TC-Timestamp and an ``Authorization: TC3-HMAC-SHA256 Credential=...,
   SignedHeaders=..., Signature=...`` header that is recomputed and checked; answers are
-  ``{"Response": {...}}`` with ``Error: {Code, Message}`` on failure.
+  ``{"Response": {...}}`` with ``Error: {Code, Message}`` on failure. A temporary key
+  (``add_temporary_key``) is accepted only with its session token in the ``X-TC-Token`` header.
 
 Run standalone for manual tries: ``python cloud_stubs.py aliyun|tencent [port]``.
 """
@@ -18,6 +21,7 @@ Run standalone for manual tries: ``python cloud_stubs.py aliyun|tencent [port]``
 from __future__ import annotations
 
 import base64
+import fnmatch
 import hashlib
 import hmac
 import json
@@ -40,6 +44,10 @@ class _StubServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), handler)
         self.access_key = access_key
         self.secret = secret
+        # every key id the server accepts -> (secret, security token or None); STS AssumeRole
+        # (Aliyun) adds temporary keys, add_temporary_key() adds one directly
+        self.keys: dict[str, tuple[str, str | None]] = {access_key: (secret, None)}
+        self.roles: set[str] = set()  # role ARNs STS AssumeRole may assume
         self.instances = instances
         self.regions = list(regions)
         self.requests: list[dict] = []  # every accepted API call: action + parameters
@@ -60,6 +68,12 @@ class _StubServer(ThreadingHTTPServer):
 
     def calls(self, action: str) -> list[dict]:
         return [r for r in self.requests if r["action"] == action]
+
+    def add_temporary_key(self, key_id: str, secret: str) -> str:
+        """Accept ``key_id`` only with the security token returned here."""
+        token = "CAIS" + uuid.uuid4().hex * 3
+        self.keys[key_id] = (secret, token)
+        return token
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -125,16 +139,16 @@ class AliyunHandler(_Handler):
                 return self._error(400, f"Missing{name}", f"{name} is mandatory.")
         if params["SignatureMethod"] != "HMAC-SHA1" or params["SignatureVersion"] != "1.0":
             return self._error(400, "InvalidParameter", "SignatureMethod is invalid.")
-        if params["AccessKeyId"] != self.server.access_key:
+        if params["AccessKeyId"] not in self.server.keys:
             return self._error(
                 404, "InvalidAccessKeyId.NotFound", "Specified access key is not found."
             )
+        secret, token = self.server.keys[params["AccessKeyId"]]
+        # SecurityToken is one of the parameters, so the signature below covers it
         signed = {k: v for k, v in params.items() if k != "Signature"}
         canonical = "&".join(f"{_percent(k)}={_percent(v)}" for k, v in sorted(signed.items()))
         string_to_sign = f"{self.command}&%2F&{_percent(canonical)}"
-        digest = hmac.new(
-            (self.server.secret + "&").encode(), string_to_sign.encode(), hashlib.sha1
-        ).digest()
+        digest = hmac.new((secret + "&").encode(), string_to_sign.encode(), hashlib.sha1).digest()
         if base64.b64encode(digest).decode() != params["Signature"]:
             return self._error(
                 400,
@@ -142,11 +156,23 @@ class AliyunHandler(_Handler):
                 "Specified signature is not matched with our calculation. server string to "
                 f"sign is:{string_to_sign}",
             )
-        if params["Version"] != "2014-05-26":
+        if token is not None and params.get("SecurityToken") != token:
+            return self._error(
+                400,
+                "InvalidSecurityToken.MismatchWithAccessKey"
+                if params.get("SecurityToken")
+                else "InvalidSecurityToken.Malformed",
+                "Specified SecurityToken is invalid or does not match the AccessKeyId.",
+            )
+        if params["Version"] != (
+            "2015-04-01" if params["Action"] == "AssumeRole" else "2014-05-26"
+        ):
             return self._error(400, "InvalidVersion", "Specified parameter Version is not valid.")
         self.server.requests.append(
             {"action": params["Action"], "method": self.command, "params": params}
         )
+        if params["Action"] == "AssumeRole":
+            return self._assume_role(params)
         if params["Action"] == "DescribeRegions":
             return self._send_json(
                 200,
@@ -172,6 +198,13 @@ class AliyunHandler(_Handler):
         page_size = int(params.get("PageSize") or 10)
         if not 1 <= page_size <= 100 or page_number < 1:
             return self._error(400, "InvalidParameter", "The specified parameter is invalid.")
+        native = {
+            "ZoneId": lambda inst, v: inst["ZoneId"] == v,
+            "InstanceType": lambda inst, v: inst["InstanceType"] == v,
+            "InstanceIds": lambda inst, v: inst["InstanceId"] in json.loads(v),
+            "InstanceName": lambda inst, v: fnmatch.fnmatchcase(inst["InstanceName"], v),
+            "InstanceChargeType": lambda inst, v: inst["InstanceChargeType"] == v,
+        }
         wanted_tags = []
         for n in range(1, 21):
             if f"Tag.{n}.Key" in params:
@@ -183,6 +216,8 @@ class AliyunHandler(_Handler):
             if params.get("Status") and inst["Status"] != params["Status"]:
                 continue
             if params.get("VpcId") and inst["VpcAttributes"]["VpcId"] != params["VpcId"]:
+                continue
+            if any(k in params and not check(inst, params[k]) for k, check in native.items()):
                 continue
             tags = {t["TagKey"]: t["TagValue"] for t in inst["Tags"]["Tag"]}
             if any(k not in tags or (v is not None and tags[k] != v) for k, v in wanted_tags):
@@ -198,6 +233,34 @@ class AliyunHandler(_Handler):
                 "PageSize": page_size,
                 "NextToken": "",
                 "Instances": {"Instance": matched[start : start + page_size]},
+            },
+        )
+
+    def _assume_role(self, params: dict):
+        """STS AssumeRole (2015-04-01): a temporary key that needs its SecurityToken."""
+        arn = params.get("RoleArn", "")
+        if arn not in self.server.roles:
+            return self._error(
+                404, "EntityNotExist.Role", f"The role not exists: {arn.rsplit('/', 1)[-1]}."
+            )
+        key_id = "STS.NT" + uuid.uuid4().hex[:20]
+        secret = uuid.uuid4().hex
+        token = self.server.add_temporary_key(key_id, secret)
+        session = params.get("RoleSessionName", "")
+        return self._send_json(
+            200,
+            {
+                "RequestId": str(uuid.uuid4()).upper(),
+                "AssumedRoleUser": {
+                    "Arn": f"{arn.replace(':role/', ':assumed-role/')}/{session}",
+                    "AssumedRoleId": f"3{uuid.uuid4().int % 10**17}:{session}",
+                },
+                "Credentials": {
+                    "AccessKeyId": key_id,
+                    "AccessKeySecret": secret,
+                    "SecurityToken": token,
+                    "Expiration": "2099-01-01T00:00:00Z",
+                },
             },
         )
 
@@ -296,7 +359,7 @@ class TencentHandler(_Handler):
                 "AuthFailure.SignatureFailure", "The provided credentials could not be validated."
             )
         secret_id, date, service, terminator = fields["Credential"].split("/")
-        if secret_id != self.server.access_key:
+        if secret_id not in self.server.keys:
             return self._error(
                 "AuthFailure.SecretIdNotFound",
                 "The SecretId is not found, please ensure that your SecretId is correct.",
@@ -325,28 +388,38 @@ class TencentHandler(_Handler):
                 hashlib.sha256(canonical_request.encode()).hexdigest(),
             ]
         )
+        action = headers["x-tc-action"]
+        # STS AssumeRole is signed for service "sts"; everything else for "cvm"
         if (
             date != expected_date
-            or service != "cvm"
+            or service != ("sts" if action == "AssumeRole" else "cvm")
             or terminator != "tc3_request"
-            or _tc3_sign(self.server.secret, date, service, string_to_sign) != fields["Signature"]
+            or _tc3_sign(self.server.keys[secret_id][0], date, service, string_to_sign)
+            != fields["Signature"]
         ):
             return self._error(
                 "AuthFailure.SignatureFailure",
                 "The provided credentials could not be validated. "
                 "Please check your signature is correct.",
             )
-        if headers["x-tc-version"] != "2017-03-12":
+        token = self.server.keys[secret_id][1]
+        if token is not None and headers.get("x-tc-token") != token:
+            # temporary credentials: the X-TC-Token header must carry the session token
+            return self._error(
+                "AuthFailure.TokenFailure", "The provided token is invalid or does not match."
+            )
+        if headers["x-tc-version"] != ("2018-08-13" if action == "AssumeRole" else "2017-03-12"):
             return self._error("InvalidParameterValue", "Invalid API version.")
         try:
             params = json.loads(body or b"{}")
         except ValueError:
             return self._error("InvalidParameter", "The request body is not valid JSON.")
-        action = headers["x-tc-action"]
         region = headers.get("x-tc-region", "")
         self.server.requests.append(
             {"action": action, "region": region, "params": params, "headers": headers}
         )
+        if action == "AssumeRole":
+            return self._assume_role(params)
         if action == "DescribeRegions":
             return self._answer(
                 {
@@ -380,6 +453,14 @@ class TencentHandler(_Handler):
                     keep = inst["VirtualPrivateCloud"]["VpcId"] in values
                 elif name == "instance-name":
                     keep = inst["InstanceName"] in values
+                elif name == "zone":
+                    keep = inst["Placement"]["Zone"] in values
+                elif name == "instance-id":
+                    keep = inst["InstanceId"] in values
+                elif name == "instance-charge-type":
+                    keep = inst["InstanceChargeType"] in values
+                elif name == "private-ip-address":
+                    keep = bool(set(inst["PrivateIpAddresses"] or []) & set(values))
                 elif name == "tag-key":
                     keep = any(v in tags for v in values)
                 elif name.startswith("tag:"):
@@ -393,6 +474,21 @@ class TencentHandler(_Handler):
             if keep:
                 matched.append(inst)
         self._answer({"TotalCount": len(matched), "InstanceSet": matched[offset : offset + limit]})
+
+    def _assume_role(self, params: dict):
+        """STS AssumeRole (2018-08-13): a temporary SecretId that needs its X-TC-Token."""
+        if params.get("RoleArn") not in self.server.roles:
+            return self._error("ResourceNotFound.RoleNotExist", "The role does not exist.")
+        secret_id = "AKIDtmp" + uuid.uuid4().hex[:16]
+        secret = uuid.uuid4().hex
+        token = self.server.add_temporary_key(secret_id, secret)
+        return self._answer(
+            {
+                "Credentials": {"Token": token, "TmpSecretId": secret_id, "TmpSecretKey": secret},
+                "ExpiredTime": 4070908800,
+                "Expiration": "2099-01-01T00:00:00Z",
+            }
+        )
 
 
 def tencent_instance(

@@ -210,6 +210,27 @@ def moto_servers():
                 proc.wait()
 
 
+@pytest.fixture(scope="session")
+def start_moto():
+    """Start moto_servers of one's own: ``start_moto()`` returns a URL; all stop at the end."""
+    procs = []
+
+    def start(extra_env: dict | None = None) -> str:
+        proc, url = _start_moto(extra_env)
+        procs.append(proc)
+        _wait_http(proc, url)
+        return url
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        try:
+            proc.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 AWS_REGIONS = {"A": "us-east-1", "B": "eu-west-1"}
 
 

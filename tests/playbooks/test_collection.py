@@ -32,7 +32,9 @@ def test_ansible_lint_passes() -> None:
 
 
 @pytest.mark.parametrize(
-    "args", [["hub.ops.live_script"], ["-t", "callback", "hub.ops.gate"]], ids=["module", "gate"]
+    "args",
+    [["hub.ops.live_script"], ["hub.ops.live_script_stop"], ["-t", "callback", "hub.ops.gate"]],
+    ids=["module", "stop module", "gate"],
 )
 def test_ansible_doc_renders(args: list[str]) -> None:
     doc = subprocess.run(

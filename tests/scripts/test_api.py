@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from rest_framework.exceptions import ValidationError
 
 from hub.audit.models import AuditLog
 from hub.scripts.models import DangerousCommandRule, ScriptTemplate, ScriptVersion
@@ -132,19 +133,69 @@ def test_secret_parameter_default_masked_everywhere_and_encrypted(api: Any) -> N
     assert "hunter2-secret" not in rows
 
 
+TYPED = [
+    {"name": "enable_tls", "type": "boolean", "default": False},
+    {"name": "ports", "type": "list", "default": [27017, 27018]},
+    {"name": "limits", "type": "dict", "default": {"nofile": 64000, "names": ["a"]}},
+    {"name": "engine", "type": "choice", "choices": ["wiredTiger", 4], "default": 4},
+    {"name": "extra", "type": "dict"},
+]
+
+
+def test_bool_list_and_dict_parameters_are_stored_typed_and_checked_at_launch(api: Any) -> None:
+    from hub.scripts.parameters import resolve_values
+
+    created = ok(api.post(URL, {"name": "typed", "content": "echo", "parameters": TYPED}), 201)
+    assert [(p["name"], p["default"]) for p in created["parameters"]] == [
+        ("enable_tls", False),
+        ("ports", [27017, 27018]),
+        ("limits", {"nofile": 64000, "names": ["a"]}),
+        ("engine", 4),
+        ("extra", None),
+    ]
+    declared = ScriptVersion.objects.get(script_id=created["id"]).parameters
+    values, _ = resolve_values(declared, {"enable_tls": True, "ports": []})
+    assert values == {
+        "enable_tls": True,
+        "ports": [],
+        "limits": {"nofile": 64000, "names": ["a"]},
+        "engine": 4,
+        "extra": {},
+    }
+    for given, message in [
+        ({"enable_tls": "false"}, "parameters.enable_tls: must be true or false."),
+        ({"ports": {"a": 1}}, "parameters.ports: must be a list."),
+        ({"limits": "nofile=1"}, "parameters.limits: must be a mapping (an object)."),
+        ({"engine": "mmapv1"}, "parameters.engine: must be one of ['wiredTiger', 4]."),
+    ]:
+        with pytest.raises(ValidationError) as caught:
+            resolve_values(declared, given)
+        assert caught.value.detail == {"parameters": [message]}
+
+
 @pytest.mark.parametrize(
     ("parameters", "needle"),
     [
         ("nope", "list"),
-        ([{"name": "1bad"}], "parameters[0].name"),
-        ([{"name": "a", "type": "float"}], "parameters[0].type"),
+        ([{"name": "1bad"}], "parameters[0].name: must be an identifier"),
+        ([{"name": "a", "type": "float"}], "parameters.a.type: must be one of"),
         ([{"name": "a"}, {"name": "a"}], "declared twice"),
-        ([{"name": "a", "type": "choice"}], "parameters[0].choices"),
-        ([{"name": "a", "type": "number", "default": "three"}], "parameters[0].default"),
-        ([{"name": "a", "type": "host_list", "default": "web"}], "parameters[0].default"),
-        ([{"name": "a", "type": "choice", "choices": ["x"], "default": "y"}], "parameters[0]"),
+        ([{"name": "a", "type": "choice"}], "parameters.a.choices: must be a list"),
+        ([{"name": "a", "type": "number", "default": "three"}], "parameters.a.default: must be"),
+        ([{"name": "a", "type": "host_list", "default": "web"}], "parameters.a.default: must be"),
+        ([{"name": "a", "type": "choice", "choices": ["x"], "default": "y"}], "parameters.a"),
         ([{"name": "a", "color": "red"}], "unknown keys"),
-        (["a"], "parameters[0]"),
+        (["a"], "parameters[0]: must be an object"),
+        (
+            [{"name": "enable_tls", "type": "boolean", "default": "yes"}],
+            "parameters.enable_tls.default: must be true or false.",
+        ),
+        ([{"name": "ports", "type": "list", "default": "80"}], "parameters.ports.default: must be"),
+        ([{"name": "opts", "type": "dict", "default": [1]}], "parameters.opts.default: must be"),
+        (
+            [{"name": "opts", "type": "dict", "default": {"{{ lookup('pipe', 'id') }}": 1}}],
+            "parameters.opts.default: may not have keys with Jinja",
+        ),
     ],
 )
 def test_bad_parameter_declarations_are_named(api: Any, parameters: Any, needle: str) -> None:

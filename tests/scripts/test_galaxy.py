@@ -280,14 +280,18 @@ def test_import_of_a_roles_directory_zip_reads_types_and_parameters(api: Any) ->
     )
     report = ok(upload(api, archive, "roles.zip"))
     assert [r["name"] for r in report["imported"]] == ["cleanup"]
-    assert {r["role"] for r in report["skipped"]} == {"nofile", "weird"}
+    reasons = {r["role"]: r["reason"] for r in report["skipped"]}
+    assert reasons == {
+        "nofile": "Only administrators may write playbook entries.",  # not one script
+        "weird": "Cannot tell the script type of files/tool.",
+    }
     script = ScriptTemplate.objects.get(name="cleanup")
     assert script.script_type == "python"
     assert [(p["name"], p["type"], p["required"], p["default"]) for p in script.parameters] == [
         ("days", "number", True, None),
         ("level", "choice", False, "b"),
         ("token", "secret", False, None),
-        ("hosts", "host_list", False, None),
+        ("hosts", "list", False, None),
         ("extra", "string", False, "hi"),
     ]
     assert script.parameters[0]["description"] == "Age in days."
@@ -303,11 +307,11 @@ def test_import_skips_blocked_scripts_and_scripts_it_may_not_change(
     grant(member, owned, ["view"])
     archive = tar_of(
         {
-            "roles/shared/tasks/main.yml": "---\n",
+            "roles/shared/tasks/main.yml": "- ansible.builtin.script: shared.sh\n",
             "roles/shared/files/shared.sh": "echo new\n",
-            "roles/wipe/tasks/main.yml": "---\n",
+            "roles/wipe/tasks/main.yml": "- ansible.builtin.script: wipe.sh\n",
             "roles/wipe/files/wipe.sh": "forbidden_tool --all\n",
-            "roles/fine/tasks/main.yml": "---\n",
+            "roles/fine/tasks/main.yml": "- ansible.builtin.script: fine.sh --now\n",
             "roles/fine/files/fine.sh": "echo fine\n",
         }
     )
@@ -358,3 +362,38 @@ def test_import_refuses_oversized_archives(
     archive = tar_of({"roles/x/tasks/main.yml": "---\n", "roles/x/files/x.sh": "#" * 5000})
     errors = err(upload(api, archive), 400, "file")
     assert "more than 1000 bytes" in errors["file"][0]
+
+
+def test_import_takes_ansible_style_defaults_and_names_the_option_it_refuses(api: Any) -> None:
+    def specs(options: dict[str, Any]) -> str:
+        return yaml.safe_dump({"argument_specs": {"main": {"options": options}}})
+
+    archive = zip_of(
+        {
+            "roles/tune/tasks/main.yml": "- ansible.builtin.script: tune.sh\n",
+            "roles/tune/files/tune.sh": "echo $hold $pkgs\n",
+            "roles/tune/meta/argument_specs.yml": specs(
+                {
+                    "tune_hold": {"type": "bool", "default": "yes"},
+                    "tune_pkgs": {"type": "list", "default": "a, b"},
+                    "tune_limits": {"type": "dict", "default": {"nofile": 1}},
+                }
+            ),
+            "roles/pick/tasks/main.yml": "- ansible.builtin.script: pick.sh\n",
+            "roles/pick/files/pick.sh": "echo $mode\n",
+            "roles/pick/meta/argument_specs.yml": specs(
+                {"pick_mode": {"type": "str", "choices": ["a", "b"], "default": "c"}}
+            ),
+        }
+    )
+    report = ok(upload(api, archive, "roles.zip"))
+    assert [r["name"] for r in report["imported"]] == ["tune"]
+    assert report["skipped"] == [
+        {"role": "pick", "reason": "parameters.mode.default: must be one of ['a', 'b']."}
+    ]
+    script = ScriptTemplate.objects.get(name="tune")
+    assert [(p["name"], p["type"], p["default"]) for p in script.parameters] == [
+        ("hold", "boolean", True),
+        ("limits", "dict", {"nofile": 1}),
+        ("pkgs", "list", ["a", "b"]),
+    ]

@@ -28,6 +28,7 @@ VENV_BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[2]
 URL = "/api/script-templates/"
 COLLECTION = "ansible_collections/acme/ops_scripts"
+HUB_OPS = REPO / "playbooks" / "ansible_collections" / "hub" / "ops"
 
 SCRIPTS = [
     {
@@ -70,6 +71,19 @@ SCRIPTS = [
         "description": "Prints its host list.",
         "content": 'echo "targets=$targets first_arg=$1"\n',
         "parameters": [{"name": "targets", "type": "host_list", "default": ["a", "b"]}],
+    },
+    {
+        "name": "typed options",
+        "script_type": "shell",
+        "category": "",
+        "tags": [],
+        "description": "",
+        "content": 'echo "tls=$tls ports=$ports limits=$limits"\n',
+        "parameters": [
+            {"name": "tls", "type": "boolean", "default": True},
+            {"name": "ports", "type": "list", "default": [1, 2]},
+            {"name": "limits", "type": "dict", "default": {"a": 1}},
+        ],
     },
 ]
 
@@ -147,6 +161,11 @@ PLAYBOOK = """\
         name: acme.ops_scripts.ping_hosts
       vars:
         ping_hosts_targets: [web1, "web 2"]
+    - name: Typed options
+      ansible.builtin.include_role:
+        name: acme.ops_scripts.typed_options
+      vars:
+        typed_options_tls: false
 """
 
 
@@ -205,6 +224,7 @@ def test_library_round_trips_through_a_galaxy_collection(
         out.unlink(missing_ok=True)
     assert "count=7 argv=['7']" in play.stdout
     assert "targets=web1,web 2 first_arg=web1,web 2" in play.stdout
+    assert 'tls=false ports=[1, 2] limits={\\"a\\": 1}' in play.stdout  # JSON, in -v output
     assert "given-secret-7" not in play.stdout  # the secret role's task is no_log
 
     (tmp_path / "bad.yml").write_text(
@@ -310,3 +330,75 @@ def test_hub_ops_collection_builds(tmp_path: Path) -> None:
     assert (
         tmp_path / "collections/ansible_collections/hub/ops/plugins/modules/live_script.py"
     ).exists()
+
+
+def test_hub_serves_its_hub_ops_collection_as_ansible_galaxy_builds_it(
+    api: Any, client_for: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hub.scripts import collection_services, galaxy
+
+    url = f"{URL}hub_collection/"
+    assert client_for(None).get(url).status_code == 401
+    collection_services._BUILT.clear()
+    builds = []
+    real_build = galaxy.build_artifact
+    monkeypatch.setattr(
+        galaxy, "build_artifact", lambda *a, **k: builds.append(1) or real_build(*a, **k)
+    )
+    response = api.get(url)
+    assert response.status_code == 200, response.content[:300]
+    assert response["Content-Type"] == "application/gzip"
+    version = yaml.safe_load((HUB_OPS / "galaxy.yml").read_text())["version"]
+    assert response["Content-Disposition"] == f'attachment; filename="hub-ops-{version}.tar.gz"'
+    again = api.get(url)
+    assert again.content == response.content and len(builds) == 1  # built once, then cached
+    assert api.get(url, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    tarball = tmp_path / f"hub-ops-{version}.tar.gz"
+    tarball.write_bytes(response.content)
+
+    built = run(
+        [
+            str(VENV_BIN / "ansible-galaxy"),
+            "collection",
+            "build",
+            str(HUB_OPS),
+            "--output-path",
+            str(tmp_path / "built"),
+        ],
+        tmp_path,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+
+    def contents(path: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        with tarfile.open(path) as tar:
+            files = json.load(tar.extractfile("FILES.json"))  # type: ignore[arg-type]
+            manifest = json.load(tar.extractfile("MANIFEST.json"))  # type: ignore[arg-type]
+            modes = {m.name: (m.mode, m.type) for m in tar.getmembers()}
+        return {e["name"]: e for e in files["files"]}, manifest["collection_info"], modes
+
+    ours, theirs = contents(tarball), contents(tmp_path / "built" / tarball.name)
+    assert ours == theirs
+    assert ours[1]["repository"] == "https://github.com/opsjob/opsjob-hub"
+    assert ours[1]["issues"] == "https://github.com/opsjob/opsjob-hub/issues"
+
+    target = tmp_path / "collections"
+    install = run(
+        [
+            str(VENV_BIN / "ansible-galaxy"),
+            "collection",
+            "install",
+            str(tarball),
+            "-p",
+            str(target),
+        ],
+        tmp_path,
+    )
+    assert install.returncode == 0, install.stdout + install.stderr
+    doc = run(
+        [str(VENV_BIN / "ansible-doc"), "hub.ops.live_script"],
+        tmp_path,
+        ANSIBLE_COLLECTIONS_PATH=str(target),
+    )
+    assert doc.returncode == 0, doc.stdout + doc.stderr
+    assert str(target / "ansible_collections/hub/ops") in doc.stdout
+    assert "live_script" in doc.stdout and "OPTIONS" in doc.stdout

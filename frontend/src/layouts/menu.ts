@@ -1,7 +1,7 @@
 import type { Component } from 'vue'
 import {
   IconDashboard, IconDesktop, IconIdcard, IconCodeSquare, IconApps, IconList, IconThunderbolt,
-  IconHistory, IconSchedule, IconSafe, IconSettings, IconUserGroup, IconCloud,
+  IconHistory, IconSchedule, IconSafe, IconSettings, IconUserGroup, IconCloud, IconLock,
 } from '@arco-design/web-vue/es/icon'
 
 export interface MenuItem {
@@ -47,6 +47,7 @@ export const menu: MenuSection[] = [
       { key: '/audit-logs', title: 'menu.audit', icon: IconSafe },
       { key: '/system-config', title: 'menu.system', icon: IconSettings, adminOnly: true },
       { key: '/users', title: 'menu.users', icon: IconUserGroup, adminOnly: true },
+      { key: '/api-tokens', title: 'menu.apiTokens', icon: IconLock },
     ],
   },
 ]

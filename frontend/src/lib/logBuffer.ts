@@ -95,18 +95,26 @@ export class LogBuffer {
       case 'output':
         this.appendOutput(host, event.text ?? '', event.stream ?? 'stdout', step, event.seq)
         break
+      case 'output_skipped':
+        break // past the live limit: the marker came with the last output; the log files hold it all
       case 'host_result':
         this.flush(host)
         this.hosts.set(host, { host, status: event.status ?? 'unknown', rc: event.rc ?? null, step })
         if (event.text) this.appendOutput(host, event.text, 'stdout', step, event.seq, true)
         break
-      case 'task_start':
       case 'host_start':
+      case 'remote_start':
         if (host && !this.hosts.has(host)) this.hosts.set(host, { host, status: 'running', rc: null, step })
         break
       case 'step_start':
-      case 'step_end':
-        if (step !== null) this.steps.set(step, event.status ?? (event.kind === 'step_start' ? 'running' : 'success'))
+      case 'batch_start':
+        if (step !== null) this.steps.set(step, 'running')
+        break
+      case 'log':
+        if (event.text) this.appendOutput(host, event.text, 'system', step, event.seq, true)
+        break
+      case 'control':
+        this.appendOutput(host, `[${event.text ?? 'control'} requested]`, 'system', step, event.seq, true)
         break
       case 'end':
       case 'status':
@@ -114,8 +122,10 @@ export class LogBuffer {
       case 'resumed':
         this.status = event.status ?? (event.kind === 'paused' ? 'paused' : event.kind === 'resumed' ? 'running' : this.status)
         break
-      default:
-        break
+      default: {
+        const unknown: never = event.kind // a kind added to the API must be handled here
+        void unknown
+      }
     }
   }
 

@@ -34,6 +34,7 @@ export const appRoutes: RouteRecordRaw[] = [
   { path: 'scheduled-tasks', name: 'schedules', component: () => import('@/views/schedules/ScheduleListView.vue'), meta: { title: 'menu.schedules', section: 'menu.ops' } },
   { path: 'audit-logs', name: 'audit', component: () => import('@/views/audit/AuditLogView.vue'), meta: { title: 'menu.audit', section: 'menu.admin' } },
   { path: 'system-config', name: 'system', component: () => import('@/views/system/SystemConfigView.vue'), meta: { title: 'menu.system', section: 'menu.admin', adminOnly: true } },
+  { path: 'api-tokens', name: 'api-tokens', component: () => import('@/views/tokens/ApiTokensView.vue'), meta: { title: 'menu.apiTokens', section: 'menu.admin' } },
   { path: 'users', name: 'users', component: () => import('@/views/users/UserListView.vue'), meta: { title: 'menu.users', section: 'menu.admin', adminOnly: true } },
 ]
 

@@ -116,6 +116,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/tokens/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Personal API tokens: create (the secret is answered once), list, revoke.
+         *
+         *     DELETE and POST revoke/ both revoke; the row stays, so the audit log keeps its name.
+         *     Token scopes cannot reach these routes below `admin` (hub/users/tokens.py).
+         */
+        get: operations["auth_tokens_list"];
+        put?: never;
+        /**
+         * @description Personal API tokens: create (the secret is answered once), list, revoke.
+         *
+         *     DELETE and POST revoke/ both revoke; the row stays, so the audit log keeps its name.
+         *     Token scopes cannot reach these routes below `admin` (hub/users/tokens.py).
+         */
+        post: operations["auth_tokens_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/tokens/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Personal API tokens: create (the secret is answered once), list, revoke.
+         *
+         *     DELETE and POST revoke/ both revoke; the row stays, so the audit log keeps its name.
+         *     Token scopes cannot reach these routes below `admin` (hub/users/tokens.py).
+         */
+        get: operations["auth_tokens_retrieve"];
+        put?: never;
+        post?: never;
+        /**
+         * @description Personal API tokens: create (the secret is answered once), list, revoke.
+         *
+         *     DELETE and POST revoke/ both revoke; the row stays, so the audit log keeps its name.
+         *     Token scopes cannot reach these routes below `admin` (hub/users/tokens.py).
+         */
+        delete: operations["auth_tokens_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/tokens/{id}/revoke/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Personal API tokens: create (the secret is answered once), list, revoke.
+         *
+         *     DELETE and POST revoke/ both revoke; the row stays, so the audit log keeps its name.
+         *     Token scopes cannot reach these routes below `admin` (hub/users/tokens.py).
+         */
+        post: operations["auth_tokens_revoke_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/users/": {
         parameters: {
             query?: never;
@@ -246,6 +324,26 @@ export interface paths {
         };
         /** @description Execution records: who ran what, where, when, and how it went per step and host. */
         get: operations["executor_execution_records_download_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/executor/execution-records/{id}/events/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The run's stored events after seq `since`, oldest first: the live feed for
+         *     clients that poll (the WebSocket and SSE send the same events as they happen).
+         */
+        get: operations["executor_execution_records_events_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1313,6 +1411,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/script-templates/hub_collection/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The hub.ops collection (the plugins hub runs use) as an installable tarball.
+         *
+         *     Its ETag is the content hash: a request with that If-None-Match gets 304, no body.
+         */
+        get: operations["script_templates_hub_collection_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/script-templates/import_collection/": {
         parameters: {
             query?: never;
@@ -1641,20 +1760,50 @@ export interface components {
          * @enum {string}
          */
         ActionsEnum: "view" | "change" | "delete" | "execute";
-        AuditLog: {
+        /** @description A token as lists show it: never its secret, only the prefix that names it. */
+        ApiToken: {
             readonly id: number;
-            actor?: number | null;
-            readonly actor_name: string;
-            action: components["schemas"]["AuditLogActionEnum"];
-            object_type?: string;
-            object_id?: string;
-            object_repr?: string;
-            changes?: unknown;
-            detail?: unknown;
-            ip?: string | null;
-            user_agent?: string;
+            readonly name: string;
+            readonly scope: components["schemas"]["TokenScopeEnum"];
+            readonly prefix: string;
+            readonly user: number;
+            readonly username: string;
+            /** Format: date-time */
+            readonly expires_at: string | null;
             /** Format: date-time */
             readonly created_at: string;
+            /** Format: date-time */
+            readonly last_used_at: string | null;
+            /** Format: date-time */
+            readonly revoked_at: string | null;
+            readonly is_active: boolean;
+        };
+        ApiTokenCreateRequest: {
+            name: string;
+            /** @default read */
+            scope: components["schemas"]["TokenScopeEnum"];
+            /** Format: date-time */
+            expires_at?: string | null;
+        };
+        /** @description The new token, with its secret: the only answer that ever carries it. */
+        ApiTokenCreated: {
+            readonly id: number;
+            readonly name: string;
+            readonly scope: components["schemas"]["TokenScopeEnum"];
+            readonly prefix: string;
+            readonly user: number;
+            readonly username: string;
+            /** Format: date-time */
+            readonly expires_at: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly last_used_at: string | null;
+            /** Format: date-time */
+            readonly revoked_at: string | null;
+            readonly is_active: boolean;
+            /** @description The secret: shown in this answer only, never again. */
+            readonly token: string;
         };
         /**
          * @description * `create` - Create
@@ -1672,7 +1821,24 @@ export interface components {
          *     * `export` - Export
          * @enum {string}
          */
-        AuditLogActionEnum: "create" | "update" | "delete" | "login" | "login_failed" | "logout" | "execute" | "control" | "grant" | "revoke" | "sync" | "import" | "export";
+        AuditActionEnum: "create" | "update" | "delete" | "login" | "login_failed" | "logout" | "execute" | "control" | "grant" | "revoke" | "sync" | "import" | "export";
+        AuditLog: {
+            readonly id: number;
+            actor?: number | null;
+            readonly actor_name: string;
+            action: components["schemas"]["AuditActionEnum"];
+            object_type?: string;
+            object_id?: string;
+            object_repr?: string;
+            changes?: unknown;
+            detail?: unknown;
+            ip?: string | null;
+            user_agent?: string;
+            api_token?: number | null;
+            token_label?: string;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
         /**
          * @description * `password` - Password
          *     * `key` - Private key
@@ -1903,6 +2069,12 @@ export interface components {
             enabled: boolean;
         };
         /**
+         * @description * `script` - Script
+         *     * `playbook` - Playbook
+         * @enum {string}
+         */
+        EntryTypeEnum: "script" | "playbook";
+        /**
          * @description * `auth` - Authentication failed
          *     * `endpoint` - Endpoint unreachable
          *     * `config` - Bad configuration
@@ -1911,10 +2083,34 @@ export interface components {
          * @enum {string}
          */
         ErrorKindEnum: "auth" | "endpoint" | "config" | "api" | "internal";
+        /**
+         * @description * `status` - The execution's status changed
+         *     * `step_start` - A step started
+         *     * `batch_start` - The next batch of a rolling step started
+         *     * `host_start` - A host started a step's task
+         *     * `host_result` - A host's result for a step
+         *     * `output` - A chunk of a host's output
+         *     * `output_skipped` - Output past the live limit (in the log files only)
+         *     * `remote_start` - A live script is about to start on a host
+         *     * `log` - A message from Ansible (warning, error, no hosts matched...)
+         *     * `paused` - The run paused at a step boundary
+         *     * `resumed` - The run resumed
+         *     * `control` - Someone asked to stop, pause or resume
+         *     * `end` - The run ended (always the last event)
+         * @enum {string}
+         */
+        EventKindEnum: "status" | "step_start" | "batch_start" | "host_start" | "host_result" | "output" | "output_skipped" | "remote_start" | "log" | "paused" | "resumed" | "control" | "end";
+        EventPage: {
+            events: components["schemas"]["LiveEvent"][];
+            /** @description Pass as ?since= for the next page. */
+            next_since: number;
+            /** @description True once the `end` event was returned. */
+            complete: boolean;
+        };
         ExecutionDetail: {
             readonly id: number;
             name: string;
-            kind: components["schemas"]["KindEnum"];
+            kind: components["schemas"]["ExecutionKindEnum"];
             status?: components["schemas"]["ExecutionStatusEnum"];
             control?: components["schemas"]["ControlEnum"] | components["schemas"]["BlankEnum"];
             created_by?: number | null;
@@ -1926,8 +2122,8 @@ export interface components {
             /** Format: date-time */
             finished_at?: string | null;
             /** Format: double */
-            readonly duration: number;
-            summary?: unknown;
+            readonly duration: number | null;
+            readonly summary: components["schemas"]["ExecutionSummary"];
             /** Format: double */
             readonly success_rate: number | null;
             template?: number | null;
@@ -1944,16 +2140,23 @@ export interface components {
             parameters?: unknown;
             targets?: unknown;
             readonly steps: components["schemas"]["ExecutionStep"][];
-            readonly result_groups: {
-                [key: string]: unknown;
-            }[];
+            readonly result_groups: components["schemas"]["ResultGroup"][];
             /** Format: int64 */
             last_seq?: number;
         };
+        /**
+         * @description * `quick_script` - Quick script
+         *     * `quick_file` - Quick file transfer
+         *     * `plan` - Execution plan
+         *     * `schedule` - Scheduled
+         *     * `connection_test` - Connection test
+         * @enum {string}
+         */
+        ExecutionKindEnum: "quick_script" | "quick_file" | "plan" | "schedule" | "connection_test";
         ExecutionList: {
             readonly id: number;
             name: string;
-            kind: components["schemas"]["KindEnum"];
+            kind: components["schemas"]["ExecutionKindEnum"];
             status?: components["schemas"]["ExecutionStatusEnum"];
             control?: components["schemas"]["ControlEnum"] | components["schemas"]["BlankEnum"];
             created_by?: number | null;
@@ -1965,8 +2168,8 @@ export interface components {
             /** Format: date-time */
             finished_at?: string | null;
             /** Format: double */
-            readonly duration: number;
-            summary?: unknown;
+            readonly duration: number | null;
+            readonly summary: components["schemas"]["ExecutionSummary"];
             /** Format: double */
             readonly success_rate: number | null;
             template?: number | null;
@@ -2031,6 +2234,35 @@ export interface components {
             finished_at?: string | null;
             readonly hosts: components["schemas"]["HostResult"][];
         };
+        /** @description Hosts per final status; empty until the execution finishes. */
+        ExecutionSummary: {
+            total?: number;
+            success?: number;
+            failed?: number;
+            unreachable?: number;
+            timeout?: number;
+            stopped?: number;
+            skipped?: number;
+            lost?: number;
+        };
+        ExecutionTotals: {
+            total: number;
+            /** @description Execution status -> executions in the range. */
+            by_status: {
+                [key: string]: number;
+            };
+            /** Format: double */
+            success_rate: number | null;
+        };
+        FailingHost: {
+            host_name: string;
+            failures: number;
+        };
+        FailingObject: {
+            id: number;
+            name: string;
+            failures: number;
+        };
         FileTransferRequest: {
             target_host_ids?: number[];
             target_group_ids?: number[];
@@ -2067,9 +2299,20 @@ export interface components {
         };
         Health: {
             healthy: boolean;
+            /** @description Part name -> check. */
             parts: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["HealthPart"];
             };
+        };
+        /** @description One checked part; administrators also get what the check found (versions, workers). */
+        HealthPart: {
+            ok: boolean;
+            /**
+             * Format: double
+             * @description How long the check took.
+             */
+            ms?: number;
+            error?: string;
         };
         Holder: {
             id: number;
@@ -2109,6 +2352,13 @@ export interface components {
             /** @description Actions the requesting user may do: view, change, delete, execute. */
             readonly perms: string[];
         };
+        HostCounts: {
+            total: number;
+            /** @description Host status -> hosts (present statuses only). */
+            by_status: {
+                [key: string]: number;
+            };
+        };
         HostGroup: {
             readonly id: number;
             name: string;
@@ -2142,9 +2392,7 @@ export interface components {
             readonly updated_at: string;
             /** @description Actions the requesting user may do: view, change, delete, execute. */
             readonly perms: string[];
-            readonly children: {
-                [key: string]: unknown;
-            }[];
+            readonly children: components["schemas"]["HostGroupTree"][];
         };
         HostRequest: {
             name: string;
@@ -2168,7 +2416,7 @@ export interface components {
             /** Format: date-time */
             finished_at?: string | null;
             /** Format: double */
-            readonly duration: number;
+            readonly duration: number | null;
             message?: string;
         };
         /**
@@ -2207,14 +2455,27 @@ export interface components {
         ImportResult: {
             created: number;
             updated: number;
+            errors: components["schemas"]["ImportRowError"][];
+        };
+        ImportRowError: {
+            line: number;
+            name: string | null;
+            /** @description Field -> messages. */
             errors: {
-                [key: string]: unknown;
-            }[];
+                [key: string]: string[];
+            };
         };
         ImportedScript: {
             role: string;
             id: number;
             name: string;
+            /**
+             * @description script: the role ran one script; playbook: a playbook applying the role.
+             *
+             *     * `script` - Script
+             *     * `playbook` - Playbook
+             */
+            entry_type: components["schemas"]["EntryTypeEnum"];
             version: number | null;
         };
         JobTemplate: {
@@ -2245,18 +2506,44 @@ export interface components {
             variables?: components["schemas"]["VariableRequest"][];
             steps?: components["schemas"]["StepRequest"][];
         };
-        /**
-         * @description * `quick_script` - Quick script
-         *     * `quick_file` - Quick file transfer
-         *     * `plan` - Execution plan
-         *     * `schedule` - Scheduled
-         *     * `connection_test` - Connection test
-         * @enum {string}
-         */
-        KindEnum: "quick_script" | "quick_file" | "plan" | "schedule" | "connection_test";
         LaunchResult: {
             execution_id: number;
             status: string;
+        };
+        /**
+         * @description One event of an execution, as the WebSocket, SSE and `events` endpoints send it.
+         *
+         *     Which fields a kind carries: `output` stream/text/offset; `host_start` and
+         *     `host_result` host (and status, rc, changed, ignored, msg); `step_start`/`batch_start`
+         *     text (the play); `status`, `control`, `end` status (and `end` summary).
+         */
+        LiveEvent: {
+            /** @description Gapless, from 1: resume with ?since=<last seq>. */
+            seq: number;
+            kind: components["schemas"]["EventKindEnum"];
+            /**
+             * Format: double
+             * @description Seconds since the epoch.
+             */
+            ts: number;
+            step?: number | null;
+            host?: string;
+            stream?: components["schemas"]["StreamEnum"];
+            text?: string;
+            status?: string;
+            rc?: number | null;
+            changed?: number | null;
+            ignored?: number | null;
+            msg?: string;
+            /** @description output: bytes of its remote stream so far. */
+            offset?: number | null;
+            /** @description remote_start: the script's remote dir. */
+            dir?: string;
+            truncated?: string;
+            /** @description end: hosts per status. */
+            summary?: {
+                [key: string]: number;
+            };
         };
         LogSlice: {
             host: string;
@@ -2370,6 +2657,13 @@ export interface components {
          * @enum {string}
          */
         NotifyOnEnum: "failure" | "success" | "always";
+        ObjectCounts: {
+            hosts: components["schemas"]["HostCounts"];
+            scripts: number;
+            templates: number;
+            plans: number;
+            schedules: components["schemas"]["ScheduleCounts"];
+        };
         /**
          * @description * `linux` - Linux
          *     * `windows` - Windows
@@ -2396,6 +2690,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Account"][];
+        };
+        PaginatedApiTokenList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["ApiToken"][];
         };
         PaginatedAuditLogList: {
             /** @example 123 */
@@ -2862,11 +3171,46 @@ export interface components {
             };
             script_args?: string[];
         };
+        RecentAuditEvent: {
+            id: number;
+            username: string;
+            action: components["schemas"]["AuditActionEnum"];
+            object_type: string;
+            object_id: string;
+            object_repr: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        RecentExecution: {
+            id: number;
+            name: string;
+            kind: components["schemas"]["ExecutionKindEnum"];
+            status: components["schemas"]["ExecutionStatusEnum"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            finished_at: string | null;
+            created_by__username: string | null;
+        };
+        RecentItems: {
+            executions: components["schemas"]["RecentExecution"][];
+            audit_events: components["schemas"]["RecentAuditEvent"][];
+        };
         Refresh: {
             refresh: string;
         };
         RefreshRequest: {
             refresh: string;
+        };
+        /** @description Hosts of one step that ended alike (status, rc and output). */
+        ResultGroup: {
+            step: number | null;
+            status: components["schemas"]["HostResultStatusEnum"];
+            rc: number | null;
+            count: number;
+            output: string;
+            /** @description At most 50 names. */
+            hosts: string[];
         };
         RollbackRequest: {
             version: number;
@@ -2925,6 +3269,10 @@ export interface components {
             readonly updated_at: string;
             /** @description Actions the requesting user may do: view, change, delete, execute. */
             readonly perms: string[];
+        };
+        ScheduleCounts: {
+            total: number;
+            enabled: number;
         };
         /** @description A schedule in and out; secret variables/parameters read back as the mask. */
         ScheduleRequest: {
@@ -3000,11 +3348,18 @@ export interface components {
             to_content: string;
             parameters_changed: boolean;
         };
-        /** @description The list view leaves out content to keep pages small. */
+        /** @description The list view leaves out content and files to keep pages small. */
         ScriptList: {
             readonly id: number;
             name: string;
             script_type?: components["schemas"]["ScriptTypeEnum"];
+            /**
+             * @description script, or playbook: an imported role, run by its playbook (the content).
+             *
+             *     * `script` - Script
+             *     * `playbook` - Playbook
+             */
+            readonly entry_type: components["schemas"]["EntryTypeEnum"];
             category?: string;
             tags?: unknown;
             description?: string;
@@ -3024,11 +3379,20 @@ export interface components {
             readonly id: number;
             name: string;
             script_type?: components["schemas"]["ScriptTypeEnum"];
+            /**
+             * @description script, or playbook: an imported role, run by its playbook (the content).
+             *
+             *     * `script` - Script
+             *     * `playbook` - Playbook
+             */
+            readonly entry_type: components["schemas"]["EntryTypeEnum"];
             category?: string;
             tags?: unknown;
             description?: string;
             content: string;
             parameters?: unknown;
+            /** @description A playbook entry's files next to its playbook (paths), e.g. its roles. */
+            readonly files: string[];
             readonly current_version: number | null;
             /** @default 0 */
             readonly version_count: number;
@@ -3089,6 +3453,7 @@ export interface components {
         };
         SkippedRole: {
             role: string;
+            /** @description Why the role was not imported (or left as is). */
             reason: string;
         };
         /**
@@ -3100,27 +3465,25 @@ export interface components {
          */
         SourceEnum: "manual" | "aliyun" | "tencent" | "aws";
         Stats: {
-            range: {
-                [key: string]: unknown;
-            };
-            counts: {
-                [key: string]: unknown;
-            };
-            executions: {
-                [key: string]: unknown;
-            };
+            range: components["schemas"]["StatsRange"];
+            counts: components["schemas"]["ObjectCounts"];
+            executions: components["schemas"]["ExecutionTotals"];
             trend: components["schemas"]["TrendPoint"][];
-            top_failing: {
-                [key: string]: unknown;
-            };
-            recent: {
-                [key: string]: unknown;
-            };
+            top_failing: components["schemas"]["TopFailing"];
+            recent: components["schemas"]["RecentItems"];
             cached: boolean;
             /** @description Figures from before the latest write; fresh ones are being computed. */
             stale: boolean;
             /** Format: date-time */
             computed_at: string;
+        };
+        StatsRange: {
+            /** Format: date */
+            start: string;
+            /** Format: date */
+            end: string;
+            /** @description IANA zone of the day boundaries. */
+            tz: string;
         };
         Step: {
             id?: number;
@@ -3200,11 +3563,30 @@ export interface components {
             sha256: string;
         };
         /**
+         * @description * `stdout` - stdout
+         *     * `stderr` - stderr
+         * @enum {string}
+         */
+        StreamEnum: "stdout" | "stderr";
+        /**
          * @description * `plan` - Execution plan
          *     * `script` - Script
          * @enum {string}
          */
         TargetKindEnum: "plan" | "script";
+        /**
+         * @description * `read` - Read only
+         *     * `execute` - Read, launch and control runs
+         *     * `admin` - Everything its user may do
+         * @enum {string}
+         */
+        TokenScopeEnum: "read" | "execute" | "admin";
+        TopFailing: {
+            templates: components["schemas"]["FailingObject"][];
+            scripts: components["schemas"]["FailingObject"][];
+            plans: components["schemas"]["FailingObject"][];
+            hosts: components["schemas"]["FailingHost"][];
+        };
         TrendPoint: {
             /** Format: date */
             date: string;
@@ -3820,6 +4202,237 @@ export interface operations {
             };
         };
     };
+    auth_tokens_list: {
+        parameters: {
+            query?: {
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /**
+                 * @description * `read` - Read only
+                 *     * `execute` - Read, launch and control runs
+                 *     * `admin` - Everything its user may do
+                 */
+                scope?: "admin" | "execute" | "read";
+                /** @description A search term. */
+                search?: string;
+                user?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["PaginatedApiTokenList"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    auth_tokens_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiTokenCreateRequest"];
+                "multipart/form-data": components["schemas"]["ApiTokenCreateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ApiTokenCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["ApiTokenCreated"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    auth_tokens_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["ApiToken"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    auth_tokens_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    auth_tokens_revoke_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["ApiToken"];
+                    };
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
     auth_users_list: {
         parameters: {
             query?: {
@@ -4367,7 +4980,10 @@ export interface operations {
     };
     executor_execution_records_download_retrieve: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description A target host. */
+                host: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -4383,6 +4999,53 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    executor_execution_records_events_retrieve: {
+        parameters: {
+            query?: {
+                limit?: number;
+                since?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: true;
+                        content: components["schemas"]["EventPage"];
+                    };
                 };
             };
             /** @description Invalid input; content.errors names each field. */
@@ -4634,7 +5297,7 @@ export interface operations {
                 account?: number;
                 cloud_missing?: boolean;
                 /** @description Hosts in this group or its subgroups. */
-                group?: unknown;
+                group?: number;
                 /** @description key=value or key */
                 label?: string;
                 /** @description Which field to use when ordering the results. */
@@ -6302,6 +6965,7 @@ export interface operations {
                  */
                 action?: ("control" | "create" | "delete" | "execute" | "export" | "grant" | "import" | "login" | "login_failed" | "logout" | "revoke" | "sync" | "update")[];
                 actor?: number;
+                api_token?: number;
                 created_after?: string;
                 created_before?: string;
                 object_id?: string;
@@ -6979,27 +7643,12 @@ export interface operations {
     scheduler_history_list: {
         parameters: {
             query?: {
-                enabled?: boolean;
-                /** @description Which field to use when ordering the results. */
-                ordering?: string;
-                /**
-                 * @description * `skip` - Skip while the previous run is still running
-                 *     * `queue` - Queue behind the previous run
-                 */
-                overlap_policy?: "queue" | "skip";
                 /** @description A page number within the paginated result set. */
                 page?: number;
                 /** @description Number of results to return per page. */
                 page_size?: number;
-                plan?: number;
-                script?: number;
-                /** @description A search term. */
-                search?: string;
-                /**
-                 * @description * `plan` - Execution plan
-                 *     * `script` - Script
-                 */
-                target_kind?: "plan" | "script";
+                /** @description Only runs in these states. */
+                status?: ("error" | "failed" | "missed" | "partial" | "queued" | "running" | "skipped" | "stopped" | "success" | "timeout" | "unreachable")[];
             };
             header?: never;
             path: {
@@ -7383,28 +8032,10 @@ export interface operations {
     scheduler_notifications_deliveries_list: {
         parameters: {
             query?: {
-                /**
-                 * @description * `webhook` - Webhook
-                 *     * `email` - Email
-                 */
-                channel?: "email" | "webhook";
-                enabled?: boolean;
-                /**
-                 * @description * `failure` - On failure
-                 *     * `success` - On success
-                 *     * `always` - Always
-                 */
-                notify_on?: "always" | "failure" | "success";
-                /** @description Which field to use when ordering the results. */
-                ordering?: string;
                 /** @description A page number within the paginated result set. */
                 page?: number;
                 /** @description Number of results to return per page. */
                 page_size?: number;
-                plan?: number;
-                schedule?: number;
-                /** @description A search term. */
-                search?: string;
             };
             header?: never;
             path: {
@@ -8468,6 +9099,43 @@ export interface operations {
             };
         };
     };
+    script_templates_hub_collection_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description hub-ops-<version>.tar.gz */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/gzip": string;
+                };
+            };
+            /** @description Invalid input; content.errors names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        /** @enum {boolean} */
+                        success: false;
+                        content: {
+                            errors?: Record<string, never>;
+                        };
+                    };
+                };
+            };
+        };
+    };
     script_templates_import_collection_create: {
         parameters: {
             query?: never;
@@ -8561,6 +9229,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The setting's key. */
                 id: string;
             };
             cookie?: never;
@@ -8605,6 +9274,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The setting's key. */
                 id: string;
             };
             cookie?: never;

@@ -13,7 +13,7 @@ type Perms = { readonly perms: string[] }
 /** A declared script parameter (ScriptTemplate.parameters items). */
 export interface ScriptParameter {
   name: string
-  type: 'string' | 'number' | 'choice' | 'secret' | 'host_list'
+  type: 'string' | 'number' | 'choice' | 'secret' | 'host_list' | 'boolean' | 'list' | 'dict'
   default: string
   required: boolean
   description: string
@@ -25,32 +25,35 @@ export type LoginResult = S['LoginResult']
 export type User = S['User'] & { password?: string }
 export type Host = Refine<S['Host'], Perms & { labels: Record<string, string> }>
 export type HostStatus = S['HostStatusEnum']
-export type HostGroup = Refine<S['HostGroup'], Partial<Perms>>
-export interface HostGroupTree { id: number; name: string; parent?: number | null; host_count: number; children: HostGroupTree[] }
-export type Account = Refine<S['Account'], Partial<Perms>> & { password?: string; private_key?: string; passphrase?: string; become_password?: string }
-export type BulkImportResult = Refine<S['ImportResult'], { errors: { line: number; errors: unknown }[] }>
-export interface ConnectionResult { host_id: number; host_name: string; status: string; result?: string; message: string; checked_at?: string }
-export interface ConnectionTest { execution_id?: number; status?: string; results: ConnectionResult[] }
+export type HostGroup = S['HostGroup']
+export type HostGroupTree = S['HostGroupTree']
+export type Account = S['Account'] & { password?: string; private_key?: string; passphrase?: string; become_password?: string }
+export type BulkImportResult = S['ImportResult']
+export type ConnectionResult = S['ConnectionResult']
+export type ConnectionTest = S['ConnectionTestResult']
 export type ScriptTemplate = Refine<S['ScriptTemplate'], Perms & { tags: string[]; parameters: ScriptParameter[] }>
 export type ScriptListItem = Refine<S['ScriptList'], Perms & { tags: string[]; parameters: ScriptParameter[] }>
 export type ScriptType = S['ScriptTypeEnum']
 export type ScriptVersion = Refine<S['ScriptVersion'], { parameters: ScriptParameter[] }>
-export interface ScriptDiff { from_version: number; to_version: number; diff: string; from_content: string; to_content: string }
+export type ScriptDiff = S['ScriptDiff']
 export type TemplateVariable = Refine<S['Variable'], { value?: unknown }>
 export type TemplateStep = Refine<Required<Omit<S['Step'], 'id'>>, { parameters: Record<string, unknown>; script: number | null; script_version: number | null; account: number | null }> & { id?: number }
 export type JobTemplate = Refine<S['JobTemplate'], Perms & { steps: TemplateStep[]; variables: TemplateVariable[]; target_hosts: number[]; target_groups: number[] }>
 export type PlanStep = Refine<S['PlanStep'], { target_hosts: number[]; target_groups: number[]; override_targets: boolean }>
 export type Plan = Refine<S['ExecutionPlan'], Perms & { steps: PlanStep[]; variable_values: Record<string, unknown> }>
-export interface SyncPreview { added_steps: unknown[]; removed_steps: unknown[]; changed_steps: unknown[]; added_variables: unknown[]; removed_variables: unknown[] }
+export type SyncPreview = S['PlanSyncPreview']
+export type StepRef = S['StepRef']
+export type PlanSyncResult = Refine<S['PlanSyncResult'], { plan: Plan }>
 export type ExecutionStarted = S['LaunchResult']
-export interface ExecutionSummary { total?: number; success?: number; failed?: number; unreachable?: number; timeout?: number; stopped?: number; lost?: number }
-export type ExecutionRecord = Refine<S['ExecutionList'], { summary: ExecutionSummary; success_rate: number | null; duration: number | null; status: ExecutionStatus }>
+export type ExecutionSummary = S['ExecutionSummary']
+export type ExecutionRecord = Refine<S['ExecutionList'], { status: ExecutionStatus }>
 export type ExecutionStatus = S['ExecutionStatusEnum']
 export type ExecutionHostResult = S['HostResult']
 export type ExecutionStep = S['ExecutionStep']
-export interface ResultGroup { step?: number; status: string; rc: number | null; count?: number; output: string; hosts: string[] }
-export type ExecutionDetail = Refine<S['ExecutionDetail'], { summary: ExecutionSummary; success_rate: number | null; duration: number | null; status: ExecutionStatus; result_groups: ResultGroup[] }>
-export interface ExecutionLogs { host?: string; offset: number; next_offset: number | null; text: string; eof?: boolean }
+export type ResultGroup = S['ResultGroup']
+export type ExecutionDetail = Refine<S['ExecutionDetail'], { status: ExecutionStatus }>
+/** A slice of one host's archived log: read on from `next_offset` until `complete`. */
+export type ExecutionLogs = S['LogSlice']
 export type Schedule = Refine<S['Schedule'], { variables: Record<string, unknown>; parameters: Record<string, unknown> }>
 export type ScheduleInput = Omit<S['ScheduleRequest'], 'variables' | 'parameters'> & { variables?: Record<string, unknown>; parameters?: Record<string, unknown> }
 export type SchedulePreview = S['CronPreviewResult']
@@ -76,42 +79,25 @@ export type CloudSync = Refine<S['CloudSync'], { summary: CloudSyncSummary | nul
 export type CloudSyncInput = Omit<S['CloudSyncRequestRequest'], 'filters'> & { filters?: CloudFilters }
 
 export type AuditLog = S['AuditLog']
+export type ApiToken = S['ApiToken']
+export type ApiTokenCreated = S['ApiTokenCreated']
+export type ApiTokenInput = S['ApiTokenCreateRequest']
+export type TokenScope = S['TokenScopeEnum']
 export type SystemSetting = S['Setting']
 export type TrendPoint = S['TrendPoint']
-export interface FailingItem { id?: number; name?: string; host_name?: string; failures: number }
-export interface RecentExecution { id: number; name: string; kind: string; status: string; created_at: string; finished_at: string | null; created_by__username: string | null }
-export interface RecentAudit { id: number; username: string; action: string; object_type: string; object_id: string; object_repr: string; created_at: string }
-export interface DashboardStats {
-  range: { start: string; end: string; tz: string }
-  counts: {
-    hosts: { total: number; by_status: Partial<Record<HostStatus, number>> }
-    scripts: number; templates: number; plans: number
-    schedules: { total: number; enabled: number }
-  }
-  executions: { total: number; by_status: Record<string, number>; success_rate: number | null }
-  trend: TrendPoint[]
-  top_failing: { templates: FailingItem[]; scripts: FailingItem[]; plans: FailingItem[]; hosts: FailingItem[] }
-  recent: { executions: RecentExecution[]; audit_events: RecentAudit[] }
-  cached: boolean
-}
-export interface HealthPart { ok: boolean; ms?: number; error?: string; [k: string]: unknown }
-export interface SystemHealth { healthy: boolean; parts: Record<string, HealthPart> }
+export type FailingItem = S['FailingObject'] | S['FailingHost']
+export type RecentExecution = S['RecentExecution']
+export type RecentAudit = S['RecentAuditEvent']
+export type DashboardStats = S['Stats']
+export type HealthPart = S['HealthPart']
+export type SystemHealth = S['Health']
 
 /** Object permissions carried in `perms`. */
 export type ObjectPerm = 'view' | 'change' | 'delete' | 'execute'
 
-/** One realtime event of an execution (WebSocket / SSE). */
-export interface LiveEvent {
-  seq: number
-  kind: string
-  step?: number | null
-  host?: string | null
-  stream?: 'stdout' | 'stderr'
-  text?: string
-  rc?: number | null
-  status?: string
-  ts?: string | number
-}
+/** One realtime event of an execution (WebSocket / SSE / events endpoint): the API's type. */
+export type LiveEvent = components['schemas']['LiveEvent']
+export type EventKind = components['schemas']['EventKindEnum']
 
 export type LiveMessage =
   | { type: 'event'; event: LiveEvent }

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { LogBuffer } from '@/lib/logBuffer'
 import type { LiveEvent } from '@/types'
 
-const out = (seq: number, host: string, text: string, stream: 'stdout' | 'stderr' = 'stdout'): LiveEvent => ({ seq, kind: 'output', host, text, stream, step: 1 })
+const TS = 1_796_000_000
+const ev = (e: Omit<LiveEvent, 'ts'>): LiveEvent => ({ ts: TS, ...e })
+const out = (seq: number, host: string, text: string, stream: 'stdout' | 'stderr' = 'stdout'): LiveEvent =>
+  ev({ seq, kind: 'output', host, text, stream, step: 1 })
 
 describe('LogBuffer', () => {
   it('appends output split into lines per host, keeping an unterminated tail', () => {
@@ -46,14 +49,15 @@ describe('LogBuffer', () => {
 
   it('tracks host results, step and execution status', () => {
     const b = new LogBuffer()
-    b.add({ seq: 1, kind: 'step_start', step: 1 })
-    b.add({ seq: 2, kind: 'task_start', host: 'h1', step: 1 })
+    b.add(ev({ seq: 1, kind: 'step_start', step: 1 }))
+    b.add(ev({ seq: 2, kind: 'remote_start', host: 'h1', step: 1, dir: 'hub-ls.0123456789abcdef' }))
+    expect(b.hosts.get('h1')?.status).toBe('running')
     b.add(out(3, 'h1', 'partial'))
-    b.add({ seq: 4, kind: 'host_result', host: 'h1', step: 1, status: 'failed', rc: 2 })
-    b.add({ seq: 5, kind: 'step_end', step: 1, status: 'failed' })
-    b.add({ seq: 6, kind: 'paused' })
+    b.add(ev({ seq: 4, kind: 'host_result', host: 'h1', step: 1, status: 'failed', rc: 2 }))
+    b.add(ev({ seq: 5, kind: 'batch_start', step: 1 }))
+    b.add(ev({ seq: 6, kind: 'paused' }))
     expect(b.hosts.get('h1')).toEqual({ host: 'h1', status: 'failed', rc: 2, step: 1 })
-    expect(b.steps.get(1)).toBe('failed')
+    expect(b.steps.get(1)).toBe('running')
     expect(b.status).toBe('paused')
     // the host result flushes the unterminated tail into a line
     expect(b.linesFor('h1').map((l) => l.text)).toEqual(['partial'])
@@ -82,9 +86,21 @@ describe('LogBuffer views', () => {
 
   it('understands the hub event kinds (host_start, end)', () => {
     const b = new LogBuffer()
-    b.add({ seq: 1, kind: 'host_start', host: 'h', step: 1 })
+    b.add(ev({ seq: 1, kind: 'host_start', host: 'h', step: 1 }))
     expect(b.hosts.get('h')?.status).toBe('running')
-    b.add({ seq: 2, kind: 'end', status: 'success' })
+    b.add(ev({ seq: 2, kind: 'end', status: 'success' }))
     expect(b.status).toBe('success')
+  })
+
+  it('shows Ansible messages and control requests as system lines, skips capped output', () => {
+    const b = new LogBuffer()
+    b.add(ev({ seq: 1, kind: 'log', host: 'h', step: 1, text: '[WARNING]: no hosts matched' }))
+    b.add(ev({ seq: 2, kind: 'control', text: 'stop', status: 'running' }))
+    b.add(ev({ seq: 3, kind: 'output_skipped', host: 'h', step: 1, text: '' }))
+    b.add(ev({ seq: 4, kind: 'status', status: 'running' }))
+    expect(b.linesFor('h')).toEqual([{ seq: 1, host: 'h', step: 1, stream: 'system', text: '[WARNING]: no hosts matched' }])
+    expect(b.linesFor('').map((l) => [l.stream, l.text])).toEqual([['system', '[stop requested]']])
+    expect(b.since).toBe(4)
+    expect(b.status).toBe('running')
   })
 })

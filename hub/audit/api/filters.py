@@ -7,6 +7,7 @@ from hub.audit.models import AuditLog
 class AuditLogFilter(django_filters.FilterSet):
     action = django_filters.MultipleChoiceFilter(choices=AuditAction.choices)
     actor = django_filters.NumberFilter(field_name="actor_id")
+    api_token = django_filters.NumberFilter(field_name="api_token_id")
     username = django_filters.CharFilter(lookup_expr="iexact")
     object_type = django_filters.CharFilter()
     object_id = django_filters.CharFilter()

@@ -20,5 +20,7 @@ class AuditLogSerializer(serializers.ModelSerializer):
             "detail",
             "ip",
             "user_agent",
+            "api_token",
+            "token_label",
             "created_at",
         ]

@@ -1,4 +1,5 @@
-"""WebSocket authentication: a JWT in ?token= (API clients, the SPA) or the session cookie."""
+"""WebSocket authentication: a JWT or a personal API token (`opsj_…`) in ?token= (API
+clients, the SPA), or the session cookie."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 @database_sync_to_async
 def _user_from_token(token: str) -> Any:
+    from hub.users.tokens import looks_like_token, user_for_secret
+
+    if looks_like_token(token):  # watching a run is reading: every scope may
+        return user_for_secret(token)
     try:
         user_id = AccessToken(token)["user_id"]  # type: ignore[arg-type]
     except (TokenError, KeyError):

@@ -1,5 +1,7 @@
-"""The inventory plugins of settings.INVENTORY_PLUGINS_DIR, loaded by file path (they are
-Ansible content, never imported as a package), and the options the hub gives them."""
+"""The opsjob.cloud inventory plugins (settings.INVENTORY_PLUGINS_DIR/ansible_collections/
+opsjob/cloud), loaded by file path (they are Ansible content, never imported as a package;
+``inventory_plugins/<plugin>.py`` are links to the same files), and the options the hub gives
+them. The hub calls their ``fetch_instances()``, so no Ansible plugin name is resolved here."""
 
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ from django.conf import settings
 
 from hub.inventory.cloud.choices import CloudErrorKind, CloudProvider
 
+COLLECTION_PLUGINS = "ansible_collections/opsjob/cloud/plugins/inventory"
 PLUGIN_FILES = {
-    CloudProvider.ALIYUN: "aliyun_ecs.py",
-    CloudProvider.TENCENT: "tencent_cvm.py",
-    CloudProvider.AWS: "aws_ec2.py",
+    CloudProvider.ALIYUN: f"{COLLECTION_PLUGINS}/aliyun_ecs.py",
+    CloudProvider.TENCENT: f"{COLLECTION_PLUGINS}/tencent_cvm.py",
+    CloudProvider.AWS: f"{COLLECTION_PLUGINS}/aws_ec2.py",
 }
 # The standard environment variables a provider's credentials come from without an account.
 ENV_CREDENTIALS = {

@@ -365,6 +365,10 @@ def _perform_sync(sync: CloudSync) -> dict[str, Any]:
         raise to_cloud_error(exc, secrets=_secrets_of(sync)) from exc
 
     def in_scope(record: dict[str, Any]) -> bool:
+        # provider-native filters (ZoneId, instance-type, ...) are applied by the API only and
+        # cannot be checked on a stored record: such a sync marks nothing missing
+        if flt.get("native"):
+            return False
         return bool(plugin.record_matches({**EMPTY_RECORD, **record}, flt))
 
     ctx = SyncContext(

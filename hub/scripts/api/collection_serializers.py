@@ -7,6 +7,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from rest_framework import serializers
 
+from hub.scripts.choices import EntryType
 from hub.scripts.galaxy import COLLECTION_NAME, MAX_ARCHIVE_BYTES
 
 _NAME_HELP = "Lowercase letters, digits and underscores, starting with a letter (2-64)."
@@ -55,12 +56,16 @@ class ImportedScriptSerializer(serializers.Serializer):
     role = serializers.CharField()
     id = serializers.IntegerField()
     name = serializers.CharField()
+    entry_type = serializers.ChoiceField(
+        choices=EntryType.choices,
+        help_text="script: the role ran one script; playbook: a playbook applying the role.",
+    )
     version = serializers.IntegerField(allow_null=True)
 
 
 class SkippedRoleSerializer(serializers.Serializer):
     role = serializers.CharField()
-    reason = serializers.CharField()
+    reason = serializers.CharField(help_text="Why the role was not imported (or left as is).")
 
 
 class ImportReportSerializer(serializers.Serializer):

@@ -37,6 +37,32 @@ class ExportCollectionView(APIView):
         return response
 
 
+class HubCollectionView(APIView):
+    """The hub.ops collection (the plugins hub runs use) as an installable tarball.
+
+    Its ETag is the content hash: a request with that If-None-Match gets 304, no body."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses={
+            (200, "application/gzip"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="hub-ops-<version>.tar.gz"
+            ),
+        },
+    )
+    def get(self, request: Request) -> HttpResponse:
+        filename, data, digest = services.hub_collection()
+        etag = f'"{digest}"'
+        if etag in request.headers.get("If-None-Match", ""):
+            response = HttpResponse(status=304)
+        else:
+            response = HttpResponse(data, content_type="application/gzip")
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["ETag"] = etag
+        return response
+
+
 class ImportCollectionView(APIView):
     """Scripts from a collection or roles archive, with a report of what happened to each."""
 

@@ -12,7 +12,7 @@ from hub.core.serializers import (
     StrictCharField,
     string_list_validator,
 )
-from hub.scripts.choices import ScriptType, VersionStatus
+from hub.scripts.choices import EntryType, ScriptType, VersionStatus
 from hub.scripts.models import DangerousCommandRule, ScriptTemplate, ScriptVersion
 from hub.scripts.parameters import clean_declarations, public_declarations
 from hub.scripts.safety import validate_pattern
@@ -30,6 +30,16 @@ class ScriptTemplateSerializer(serializers.ModelSerializer):
     category = StrictCharField(max_length=100, required=False, allow_blank=True)
     description = DescriptionField()
     script_type = serializers.ChoiceField(choices=ScriptType.choices, required=False)
+    entry_type = serializers.ChoiceField(
+        choices=EntryType.choices,
+        read_only=True,
+        help_text="script, or playbook: an imported role, run by its playbook (the content).",
+    )
+    files = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="A playbook entry's files next to its playbook (paths), e.g. its roles.",
+    )
     tags = StoredJSONField(required=False, validators=[string_list_validator])
     content = StrictCharField(max_length=MAX_SCRIPT_BYTES, trim_whitespace=False)
     parameters = StoredJSONField(required=False)
@@ -49,11 +59,13 @@ class ScriptTemplateSerializer(serializers.ModelSerializer):
             "id",
             "name",
             "script_type",
+            "entry_type",
             "category",
             "tags",
             "description",
             "content",
             "parameters",
+            "files",
             "comment",
             "current_version",
             "version_count",
@@ -78,21 +90,19 @@ class ScriptTemplateSerializer(serializers.ModelSerializer):
     def to_representation(self, instance: ScriptTemplate) -> dict[str, Any]:
         data = super().to_representation(instance)
         version = instance.current_version
-        data["content"] = version.content if version else ""
+        if "content" in self.fields:
+            data["content"] = version.content if version else ""
         data["parameters"] = public_declarations(version.parameters if version else [])
+        if "files" in self.fields:
+            data["files"] = sorted(version.files) if version else []
         return data
 
 
 class ScriptListSerializer(ScriptTemplateSerializer):
-    """The list view leaves out content to keep pages small."""
+    """The list view leaves out content and files to keep pages small."""
 
     class Meta(ScriptTemplateSerializer.Meta):
-        fields = [f for f in ScriptTemplateSerializer.Meta.fields if f != "content"]
-
-    def to_representation(self, instance: ScriptTemplate) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        data.pop("content", None)
-        return data
+        fields = [f for f in ScriptTemplateSerializer.Meta.fields if f not in ("content", "files")]
 
 
 class ScriptVersionSerializer(serializers.ModelSerializer):

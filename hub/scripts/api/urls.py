@@ -14,6 +14,11 @@ urlpatterns = [
         name="script-template-export-collection",
     ),
     path(
+        "hub_collection/",
+        collection_views.HubCollectionView.as_view(),
+        name="script-template-hub-collection",
+    ),
+    path(
         "import_collection/",
         collection_views.ImportCollectionView.as_view(),
         name="script-template-import-collection",

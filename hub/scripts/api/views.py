@@ -40,7 +40,10 @@ class ScriptTemplateViewSet(HubModelViewSet[ScriptTemplate]):
     lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet:
-        return super().get_queryset().annotate(version_count=Count("versions"))
+        scripts = super().get_queryset().annotate(version_count=Count("versions"))
+        if self.action == "list":  # a playbook entry's files can be large; lists show neither
+            scripts = scripts.defer("current_version__content", "current_version__files")
+        return scripts
 
     def get_serializer_class(self) -> Any:
         return ScriptListSerializer if self.action == "list" else ScriptTemplateSerializer

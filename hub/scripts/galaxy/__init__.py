@@ -17,9 +17,16 @@ Layout of one role per script (`roles/<role>/`):
                              variables and quoted positional arguments, as the hub runs it
   files/<role>.<ext>         the script
 
-Import reads such roles back (from a collection tarball or a .tar.gz/.zip of a roles
-directory) with safe, in-memory extraction: no absolute paths, no `..`, no links, bounded
-sizes.
+Import reads roles back: a role that is exactly one script task becomes a script entry; a
+role that does more (handlers, templates, several tasks or files, dependencies) becomes a
+playbook entry that applies the role, its files kept (a collection's roles with the
+collection's plugins, under collections/); a role that cannot be kept (binary files, a
+missing dependency) is refused with the reason. It reads them (from a collection tarball
+or a .tar.gz/.zip of a roles directory) with safe, in-memory extraction: no absolute paths,
+no `..`, no links, bounded sizes.
+
+The hub's own collection (hub.ops, under playbooks/) is built from its source tree the same
+way (source.py reads it as `ansible-galaxy collection build` does).
 """
 
 from hub.scripts.galaxy.archive import MAX_ARCHIVE_BYTES, ArchiveError, read_archive
@@ -27,22 +34,27 @@ from hub.scripts.galaxy.build import (
     COLLECTION_NAME,
     CollectionSpec,
     ScriptSpec,
+    build_artifact,
     build_collection,
     collection_files,
     role_name,
 )
 from hub.scripts.galaxy.parse import ImportedRole, parse_archive
+from hub.scripts.galaxy.source import CollectionSource, read_source
 
 __all__ = [
     "COLLECTION_NAME",
     "MAX_ARCHIVE_BYTES",
     "ArchiveError",
+    "CollectionSource",
     "CollectionSpec",
     "ImportedRole",
     "ScriptSpec",
+    "build_artifact",
     "build_collection",
     "collection_files",
     "parse_archive",
     "read_archive",
+    "read_source",
     "role_name",
 ]

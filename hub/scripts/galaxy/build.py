@@ -20,7 +20,15 @@ from hub.jobs.compiler import SCRIPT_RUNTIME
 
 COLLECTION_NAME = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 REQUIRES_ANSIBLE = ">=2.15.0"
-ARG_TYPES = {"string": "str", "choice": "str", "secret": "str", "host_list": "list"}
+ARG_TYPES = {
+    "string": "str",
+    "choice": "str",
+    "secret": "str",
+    "host_list": "list",
+    "boolean": "bool",
+    "list": "list",
+    "dict": "dict",
+}
 _FILE_MODE = 0o644
 _DIR_MODE = 0o755
 
@@ -135,6 +143,8 @@ def _option(param: dict[str, Any]) -> dict[str, Any]:
         option["elements"] = "str"
     if kind == "choice":
         option["choices"] = list(param.get("choices") or [])
+        if any(not isinstance(c, str) for c in option["choices"]):
+            option["type"] = "raw"  # numbers among the choices: keep them as they are
     if kind == "secret":
         option["no_log"] = True
     elif param.get("default") is not None and not param.get("required"):
@@ -153,8 +163,16 @@ def _argument_specs(script: ScriptSpec, variables: Mapping[str, dict[str, Any]])
 
 
 def _value_expr(var: str, param: dict[str, Any]) -> str:
-    if param["type"] == "host_list":
+    """A parameter as the script sees it: host lists comma-joined, booleans true/false,
+    other lists and mappings as JSON."""
+    kind = param["type"]
+    if kind == "host_list":
         return f"{{{{ {var} | default([]) | join(',') }}}}"
+    if kind == "boolean":
+        return f"{{{{ {var} | default('') | string | lower }}}}"
+    if kind in ("list", "dict"):
+        empty = "[]" if kind == "list" else "{}"
+        return f"{{{{ {var} | default({empty}) | to_json }}}}"
     return f"{{{{ {var} | default('') | string }}}}"
 
 
@@ -206,6 +224,7 @@ def _hub_meta(script: ScriptSpec, filename: str, variables: Mapping[str, dict[st
             "tags": list(script.tags),
         },
         "parameters": {var: param["name"] for var, param in variables.items()},
+        "parameter_types": {var: param["type"] for var, param in variables.items()},
     }
     return _yaml(data, "OPS Job library metadata, read back by its collection import.")
 
@@ -307,28 +326,17 @@ def _files_manifest(files: Mapping[str, bytes]) -> dict[str, Any]:
     return {"files": entries, "format": 1}
 
 
-def _manifest(spec: CollectionSpec, files_json: bytes) -> dict[str, Any]:
-    galaxy = _galaxy_yml(spec)
-    info = {
-        key: galaxy.get(key)
-        for key in (
-            "namespace",
-            "name",
-            "version",
-            "authors",
-            "readme",
-            "tags",
-            "description",
-            "license",
-        )
-    }
+_MANIFEST_KEYS = ("namespace", "name", "version", "authors", "readme", "tags", "description")
+
+
+def _manifest(galaxy: Mapping[str, Any], files_json: bytes) -> dict[str, Any]:
+    """MANIFEST.json from galaxy.yml's data, keyed as ansible-galaxy's _build_manifest."""
+    info = {key: galaxy.get(key) for key in _MANIFEST_KEYS}
     info |= {
-        "license_file": None,
-        "dependencies": {},
-        "repository": galaxy["repository"],
-        "documentation": None,
-        "homepage": None,
-        "issues": None,
+        "license": galaxy.get("license") or [],
+        "license_file": galaxy.get("license_file"),
+        "dependencies": galaxy.get("dependencies") or {},
+        **{key: galaxy.get(key) for key in ("repository", "documentation", "homepage", "issues")},
     }
     return {
         "collection_info": info,
@@ -343,7 +351,9 @@ def _manifest(spec: CollectionSpec, files_json: bytes) -> dict[str, Any]:
     }
 
 
-def _add(tar: tarfile.TarFile, name: str, data: bytes | None = None) -> None:
+def _add(
+    tar: tarfile.TarFile, name: str, data: bytes | None = None, mode: int = _FILE_MODE
+) -> None:
     info = tarfile.TarInfo(name)
     info.mtime = 0
     info.uid = info.gid = 0
@@ -352,16 +362,21 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes | None = None) -> None:
         info.type, info.mode = tarfile.DIRTYPE, _DIR_MODE
         tar.addfile(info)
     else:
-        info.size, info.mode = len(data), _FILE_MODE
+        info.size, info.mode = len(data), mode
         tar.addfile(info, io.BytesIO(data))
 
 
-def build_collection(spec: CollectionSpec, scripts: Iterable[ScriptSpec]) -> bytes:
-    """The collection artifact (.tar.gz bytes), byte-for-byte the same for the same input."""
-    files = collection_files(spec, scripts)
+def build_artifact(
+    galaxy: Mapping[str, Any],
+    files: Mapping[str, bytes],
+    executable: frozenset[str] = frozenset(),
+) -> bytes:
+    """A collection artifact (.tar.gz) as `ansible-galaxy collection build` lays it out:
+    MANIFEST.json and FILES.json (sha256 of every file) first, then every directory and
+    file; fixed timestamps and owners, so the same input always gives the same bytes."""
     manifest = _files_manifest(files)
     files_json = json.dumps(manifest, indent=True).encode()
-    manifest_json = json.dumps(_manifest(spec, files_json), indent=True).encode()
+    manifest_json = json.dumps(_manifest(galaxy, files_json), indent=True).encode()
     raw = io.BytesIO()
     with (
         gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz,
@@ -371,5 +386,13 @@ def build_collection(spec: CollectionSpec, scripts: Iterable[ScriptSpec]) -> byt
         _add(tar, "FILES.json", files_json)
         for entry in manifest["files"][1:]:
             name = entry["name"]
-            _add(tar, name, files[name] if entry["ftype"] == "file" else None)
+            if entry["ftype"] != "file":
+                _add(tar, name)
+            else:
+                _add(tar, name, files[name], _DIR_MODE if name in executable else _FILE_MODE)
     return raw.getvalue()
+
+
+def build_collection(spec: CollectionSpec, scripts: Iterable[ScriptSpec]) -> bytes:
+    """The library's collection artifact, byte-for-byte the same for the same input."""
+    return build_artifact(_galaxy_yml(spec), collection_files(spec, scripts))

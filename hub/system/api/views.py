@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
@@ -9,6 +9,8 @@ from rest_framework.response import Response
 
 from hub.system import services
 from hub.system.api.serializers import SettingSerializer, SettingUpdateSerializer
+
+KEY = OpenApiParameter("id", str, OpenApiParameter.PATH, description="The setting's key.")
 
 
 class SystemSettingViewSet(viewsets.ViewSet):
@@ -23,11 +25,11 @@ class SystemSettingViewSet(viewsets.ViewSet):
     def list(self, request: Request) -> Response:
         return Response(SettingSerializer(services.all_settings(), many=True).data)
 
-    @extend_schema(responses=SettingSerializer)
+    @extend_schema(parameters=[KEY], responses=SettingSerializer)
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(SettingSerializer(self._one(pk)).data)
 
-    @extend_schema(request=SettingUpdateSerializer, responses=SettingSerializer)
+    @extend_schema(parameters=[KEY], request=SettingUpdateSerializer, responses=SettingSerializer)
     def partial_update(self, request: Request, pk: str) -> Response:
         self._one(pk)
         payload = SettingUpdateSerializer(data=request.data)

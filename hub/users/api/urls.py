@@ -1,11 +1,12 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from hub.users.api import views
+from hub.users.api import token_views, views
 
 router = SimpleRouter()
 router.register("users", views.UserViewSet, basename="user")
 router.register("groups", views.UserGroupViewSet, basename="user-group")
+router.register("tokens", token_views.ApiTokenViewSet, basename="api-token")
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="auth-login"),

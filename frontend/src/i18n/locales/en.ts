@@ -4,6 +4,7 @@ const en: typeof zhCN = {
   app: { title: 'OPS Job', short: 'OPS Job' },
   menu: {
     cloudAccounts: 'Cloud accounts',
+    apiTokens: 'API tokens',
     dashboard: 'Dashboard', resources: 'Resources', hosts: 'Hosts', accounts: 'Accounts', scripts: 'Script library',
     jobs: 'Jobs', jobTemplates: 'Job templates', plans: 'Execution plans', quickExecute: 'Quick execute', executions: 'Execution records',
     schedules: 'Scheduled tasks', audit: 'Audit log', system: 'System config', ops: 'Operations', admin: 'Administration', users: 'Users',
@@ -43,6 +44,8 @@ const en: typeof zhCN = {
     diff: 'Compare versions', rollback: 'Roll back to this version', rollbackConfirm: 'Roll back to version {n}?', online: 'Online', offline: 'Offline',
     compareWith: 'Compare with current', savedVersion: 'Saved as version {n}', categoryFilter: 'Category', tagFilter: 'Tag', addParam: 'Add parameter',
     noParams: 'No parameters', editor: 'Editor', from: 'From', to: 'To',
+    hubCollection: 'Download hub.ops collection', hubCollectionTip: 'The Ansible plugins hub runs use (live_script, gate): install with ansible-galaxy collection install',
+    playbookEntry: 'Playbook (imported role)', defaultJson: 'Default (JSON)', playbookFiles: 'Files next to the playbook (the role it applies)',
   },
   template: {
     title: 'Job template', create: 'New template', edit: 'Edit template', steps: 'Steps', variables: 'Variables', addStep: 'Add step',
@@ -56,7 +59,7 @@ const en: typeof zhCN = {
   plan: {
     title: 'Execution plan', create: 'New plan', edit: 'Edit plan', template: 'Template', outOfSync: 'Out of sync', inSync: 'In sync',
     sync: 'Sync', syncPreview: 'Sync preview', syncConfirm: 'After syncing, the plan matches its template',
-    addedSteps: 'Added steps', removedSteps: 'Removed steps', changedSteps: 'Changed steps', addedVars: 'Added variables', removedVars: 'Removed variables', noChanges: 'No changes',
+    addedSteps: 'Added steps', removedSteps: 'Removed steps', changedSteps: 'Changed steps', addedVars: 'Added variables', removedVars: 'Removed variables', changedVars: 'Changed variables', noChanges: 'No changes',
     pickSteps: 'Steps and order', overrideTargets: 'Override targets', variableValues: 'Variable values', runConfirm: 'Run plan',
     runTargets: 'It will run on these targets', started: 'Execution started',
   },
@@ -70,7 +73,7 @@ const en: typeof zhCN = {
     successRate: 'Success rate', summary: 'Summary', stop: 'Stop', pause: 'Pause', resume: 'Resume', retryFailed: 'Retry failed hosts',
     stopConfirm: 'Stop this execution? Running commands are terminated.', steps: 'Steps', hosts: 'Hosts', resultGroups: 'Result groups',
     log: 'Log', follow: 'Follow', searchLog: 'Search log', live: 'Live', reconnecting: 'Reconnecting…', ended: 'Finished',
-    selectHost: 'Select a host to see its log', rc: 'Exit code', timeRange: 'Time range', template: 'Template', allHosts: 'All hosts',
+    selectHost: 'Select a host to see its log', selectHostToDownload: 'Select a host to download its log', rc: 'Exit code', timeRange: 'Time range', template: 'Template', allHosts: 'All hosts',
     status: {
       pending: 'Pending', running: 'Running', paused: 'Paused', success: 'Success', failed: 'Failed', partial: 'Partial',
       stopped: 'Stopped', timeout: 'Timed out', unreachable: 'Unreachable', skipped: 'Skipped', ok: 'OK', changed: 'OK', lost: 'Lost',
@@ -94,6 +97,7 @@ const en: typeof zhCN = {
   },
   audit: {
     title: 'Audit log', actor: 'Actor', action: 'Action', objectType: 'Object type', object: 'Object', ip: 'IP', changes: 'Changes', field: 'Field', before: 'Before', after: 'After',
+    token: 'API token',
     actions: {
       create: 'Create', update: 'Update', delete: 'Delete', login: 'Sign in', login_failed: 'Sign-in failed', logout: 'Sign out', execute: 'Execute',
       control: 'Control execution', grant: 'Grant permission', revoke: 'Revoke permission', sync: 'Sync', import: 'Import', export: 'Export',
@@ -120,6 +124,15 @@ const en: typeof zhCN = {
     everyMinutes: 'Every {n} min', manualOnly: 'Manual only', missing: 'Missing in cloud', source: 'Source',
   },
   user: { title: 'User', email: 'Email', admin: 'Administrator', active: 'Active', create: 'New user', lastLogin: 'Last login' },
+  token: {
+    create: 'New token', prefix: 'Prefix', scope: 'Scope', owner: 'Owner', lastUsed: 'Last used', expiresAt: 'Expires',
+    never: 'Never', noExpiry: 'Never expires', revoke: 'Revoke', revokeConfirm: 'Revoke token "{name}"? Programs using it lose access at once.', revoked: 'Revoked',
+    scopes: { read: 'Read', execute: 'Execute', admin: 'Admin' },
+    scopeHelp: { read: 'Read only (GET)', execute: 'Read, and launch and control runs (quick execute, plans, schedule run-now, stop/pause/resume/retry)', admin: 'Everything its user may do' },
+    states: { active: 'Active', revoked: 'Revoked', expired: 'Expired' },
+    expiresHelp: 'Empty: never expires', createdTitle: 'Token created', onceOnly: 'Copy it now and keep it safe: it is not shown again after you close this dialog.',
+    copied: 'Copied', copyFailed: 'No clipboard access: copy it by hand', usage: 'Send it in a header:',
+  },
   notFound: { title: 'Page not found', back: 'Back home' },
 }
 

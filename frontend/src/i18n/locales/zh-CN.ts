@@ -2,6 +2,7 @@ export default {
   app: { title: 'OPS Job 运维作业平台', short: 'OPS Job' },
   menu: {
     cloudAccounts: '云账号',
+    apiTokens: 'API 令牌',
     dashboard: '仪表盘', resources: '资源管理', hosts: '主机管理', accounts: '执行账号', scripts: '脚本库',
     jobs: '作业编排', jobTemplates: '作业模板', plans: '执行方案', quickExecute: '快速执行', executions: '执行记录',
     schedules: '定时任务', audit: '审计日志', system: '系统配置', ops: '执行中心', admin: '系统管理', users: '用户管理',
@@ -41,6 +42,8 @@ export default {
     diff: '版本对比', rollback: '回滚到此版本', rollbackConfirm: '确定回滚到版本 {n} 吗？', online: '上线', offline: '下线',
     compareWith: '与当前版本对比', savedVersion: '已保存为版本 {n}', categoryFilter: '分类', tagFilter: '标签', addParam: '添加参数',
     noParams: '无参数', editor: '编辑器', from: '从版本', to: '到版本',
+    hubCollection: '下载 hub.ops 集合', hubCollectionTip: '平台运行所用的 Ansible 插件（live_script、gate），用 ansible-galaxy collection install 安装',
+    playbookEntry: 'Playbook（导入的角色）', defaultJson: '默认值（JSON）', playbookFiles: 'Playbook 旁的文件（其应用的角色）',
   },
   template: {
     title: '作业模板', create: '新建模板', edit: '编辑模板', steps: '步骤', variables: '全局变量', addStep: '添加步骤',
@@ -54,7 +57,7 @@ export default {
   plan: {
     title: '执行方案', create: '新建方案', edit: '编辑方案', template: '作业模板', outOfSync: '待同步', inSync: '已同步',
     sync: '同步', syncPreview: '同步预览', syncConfirm: '同步后方案将与模板保持一致', addedSteps: '新增步骤',
-    removedSteps: '删除步骤', changedSteps: '变更步骤', addedVars: '新增变量', removedVars: '删除变量', noChanges: '没有变化',
+    removedSteps: '删除步骤', changedSteps: '变更步骤', addedVars: '新增变量', removedVars: '删除变量', changedVars: '变更变量', noChanges: '没有变化',
     pickSteps: '选择步骤与顺序', overrideTargets: '覆盖目标', variableValues: '变量取值', runConfirm: '确认执行',
     runTargets: '将在以下目标上执行', started: '已开始执行',
   },
@@ -68,7 +71,7 @@ export default {
     successRate: '成功率', summary: '统计', stop: '终止', pause: '暂停', resume: '继续', retryFailed: '重试失败主机',
     stopConfirm: '确定终止该执行吗？正在运行的命令将被终止。', steps: '步骤', hosts: '主机', resultGroups: '结果分组',
     log: '日志', follow: '跟随', searchLog: '搜索日志', live: '实时', reconnecting: '重连中…', ended: '已结束',
-    selectHost: '选择主机查看日志', rc: '返回码', timeRange: '时间范围', template: '模板', allHosts: '全部主机',
+    selectHost: '选择主机查看日志', selectHostToDownload: '选择主机下载其日志', rc: '返回码', timeRange: '时间范围', template: '模板', allHosts: '全部主机',
     status: {
       pending: '等待中', running: '执行中', paused: '已暂停', success: '成功', failed: '失败', partial: '部分成功',
       stopped: '已终止', timeout: '超时', unreachable: '不可达', skipped: '跳过', ok: '成功', changed: '成功', lost: '丢失',
@@ -92,6 +95,7 @@ export default {
   },
   audit: {
     title: '审计日志', actor: '操作人', action: '动作', objectType: '对象类型', object: '对象', ip: '来源 IP', changes: '变更', field: '字段', before: '修改前', after: '修改后',
+    token: 'API 令牌',
     actions: {
       create: '创建', update: '修改', delete: '删除', login: '登录', login_failed: '登录失败', logout: '退出登录', execute: '执行',
       control: '控制执行', grant: '授权', revoke: '撤销授权', sync: '同步', import: '导入', export: '导出',
@@ -118,5 +122,14 @@ export default {
     everyMinutes: '每 {n} 分钟', manualOnly: '仅手动', missing: '云上已不存在', source: '来源',
   },
   user: { title: '用户', email: '邮箱', admin: '管理员', active: '启用', create: '新建用户', lastLogin: '最近登录' },
+  token: {
+    create: '新建令牌', prefix: '令牌前缀', scope: '权限范围', owner: '所属用户', lastUsed: '最近使用', expiresAt: '过期时间',
+    never: '从未使用', noExpiry: '永不过期', revoke: '吊销', revokeConfirm: '吊销令牌“{name}”？使用它的程序将立即无法访问。', revoked: '已吊销',
+    scopes: { read: '只读', execute: '执行', admin: '管理' },
+    scopeHelp: { read: '只能读取（GET）', execute: '读取，并可发起和控制执行（快速执行、执行方案、定时任务立即执行、停止/暂停/继续/重试）', admin: '拥有其用户的全部权限' },
+    states: { active: '有效', revoked: '已吊销', expired: '已过期' },
+    expiresHelp: '留空表示永不过期', createdTitle: '令牌已创建', onceOnly: '请立即复制并妥善保存：关闭此窗口后令牌将不再显示。',
+    copied: '已复制', copyFailed: '无法访问剪贴板，请手动复制', usage: '在请求头中使用：',
+  },
   notFound: { title: '页面不存在', back: '返回首页' },
 }

@@ -11,7 +11,7 @@ short_description: Stop a live_script whose controller died and collect the outp
 version_added: 1.0.0
 description:
   - For a script started by M(hub.ops.live_script) whose controller (ansible-playbook, its
-    worker) died while it ran: stops the script's process group if it still runs and is
+    worker) died while it ran. Stops the script's process group if it still runs and is
     still the script's (TERM, then KILL after 2 s), reads the output it wrote past the given
     byte offsets, publishes it like M(hub.ops.live_script) does, and removes its directory.
   - One remote command (more only for output over 1 MiB); needs only a POSIX shell.

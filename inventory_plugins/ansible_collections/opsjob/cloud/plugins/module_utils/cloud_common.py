@@ -1,12 +1,13 @@
 # Copyright: OPS Job contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Code shared by the OPS Job cloud inventory plugins (aliyun_ecs, tencent_cvm, aws_ec2).
+"""Code shared by the opsjob.cloud inventory plugins (aliyun_ecs, tencent_cvm, aws_ec2).
 
-This file is not an inventory plugin. Its name starts with two underscores because Ansible
-passes over such files when it lists plugins (``ansible-doc -l``); one underscore would make it
-a "deprecated" plugin there. The plugins are no package, so each one loads this file by path
-from its own directory (``_load_common()`` in the plugin) and keeps it in ``sys.modules`` under
-``MODULE_NAME``: the three plugins and the hub share one copy, hence one CloudInventoryError.
+Inside Ansible the plugins import it as
+``ansible_collections.opsjob.cloud.plugins.module_utils.cloud_common``. Where no collection loader
+is active (the hub loads the plugin files by path; ``inventory_plugins/*.py`` are links to the
+plugins for ANSIBLE_INVENTORY_PLUGINS) a plugin loads this file by path, relative to its own real
+location, and keeps it in ``sys.modules`` under ``MODULE_NAME``: every plugin and the hub then
+share one copy, hence one CloudInventoryError.
 
 Only the standard library and ansible are imported here.
 """
@@ -16,11 +17,16 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import sys
 
 from ansible.errors import AnsibleError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.vars import combine_vars
 
+MODULE_NAME = "_opsjob_cloud_inventory_common"
+COLLECTION = "opsjob.cloud"
+# the provider-neutral filters every plugin understands (re-checked on the results); any other
+# key is a provider-native filter, validated and passed to the API by the plugin
 FILTER_NAMES = ("status", "state", "tags", "vpc_id", "name")
 HOSTNAME_SOURCES = {
     "instance_id": "cloud_instance_id",
@@ -85,16 +91,33 @@ def resolve_options(
     return resolved
 
 
-def normalise_filters(filters, label: str) -> dict:
-    """Turn the user's ``filters`` mapping into sets/dicts the matcher and the API calls use."""
+def canonical(module):
+    """The one copy of this file per process when it is loaded by path: the first one wins, so
+    the three plugins and the hub share it (and one CloudInventoryError)."""
+    current = sys.modules.get(MODULE_NAME)
+    if getattr(current, "__file__", None) == module.__file__:
+        return current
+    sys.modules[MODULE_NAME] = module
+    return module
+
+
+def normalise_filters(filters, label: str, native=None) -> dict:
+    """Turn the user's ``filters`` mapping into sets/dicts the matcher and the API calls use.
+
+    ``native(key, value)`` returns the provider's API name for a key that is not one of
+    FILTER_NAMES (or raises CloudInventoryError); those land in ``result["native"]`` and are
+    left to the API (they are not re-checked on the results)."""
+    if filters is not None and not isinstance(filters, dict):
+        raise CloudInventoryError(f"{label}: filters must be a mapping", kind="config")
     filters = dict(filters or {})
-    unknown = set(filters) - set(FILTER_NAMES)
-    if unknown:
+    unknown = sorted(set(filters) - set(FILTER_NAMES))
+    if unknown and native is None:
         raise CloudInventoryError(
-            f"{label}: unknown filter(s) {', '.join(sorted(unknown))}; "
+            f"{label}: unknown filter(s) {', '.join(unknown)}; "
             "supported: status, tags, vpc_id, name",
             kind="config",
         )
+    natives = {native(key, filters[key]): filters[key] for key in unknown}
     tags: dict[str, str | None] = {}
     raw_tags = filters.get("tags") or {}
     if isinstance(raw_tags, dict):
@@ -112,6 +135,7 @@ def normalise_filters(filters, label: str) -> dict:
         "tags": tags,
         "vpc_id": {str(v) for v in as_list(filters.get("vpc_id"))},
         "name": [str(n) for n in as_list(filters.get("name"))],
+        "native": natives,
     }
 
 
@@ -175,10 +199,12 @@ def pick_hostname(record: dict, preferences, label: str) -> str:
 # Ansible plugin
 # ---------------------------------------------------------------------------------------------
 class CloudInventoryPlugin(BaseInventoryPlugin, Constructable, Cacheable):
-    """verify_file/parse of every OPS Job cloud plugin. A plugin's InventoryModule sets NAME
-    (also the group every host is put in), LABEL, OPTION_NAMES and ``fetch_instances``."""
+    """verify_file/parse of every opsjob.cloud plugin. A plugin's InventoryModule sets NAME
+    (``opsjob.cloud.<short>``), GROUP (the short name: the group every host is put in), LABEL,
+    OPTION_NAMES and ``fetch_instances``."""
 
     NAME = ""
+    GROUP = ""
     LABEL = ""
     OPTION_NAMES: tuple[str, ...] = ()
 
@@ -186,16 +212,31 @@ class CloudInventoryPlugin(BaseInventoryPlugin, Constructable, Cacheable):
     def fetch_instances(options: dict) -> list[dict]:
         raise NotImplementedError
 
+    def accepted_names(self) -> tuple[str, ...]:
+        """What ``plugin:`` may say: always the FQCN; the short name only when this plugin was
+        not loaded from the collection (ANSIBLE_INVENTORY_PLUGINS, or a file loaded by path)."""
+        load_name = str(getattr(self, "_load_name", "") or "")
+        if load_name.startswith(COLLECTION + "."):
+            return (self.NAME,)
+        return (self.NAME, self.GROUP)
+
     def verify_file(self, path):
-        return super().verify_file(path) and path.endswith(
-            (f"{self.NAME}.yml", f"{self.NAME}.yaml")
-        )
+        if not super().verify_file(path) or not path.endswith(
+            (f"{self.GROUP}.yml", f"{self.GROUP}.yaml")
+        ):
+            return False
+        # never take a config meant for another plugin of the same short name (amazon.aws.aws_ec2)
+        return config_plugin_name(path) in self.accepted_names()
 
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path, cache=cache)
+        self._redirected_names = list(self.accepted_names())
         self._read_config_data(path)
         options = {name: self.get_option(name) for name in self.OPTION_NAMES}
+        records = self.cached_records(path, cache, lambda: self.fetch_instances(options))
+        self._populate(records, options["hostnames"])
 
+    def cached_records(self, path, cache, fetch):
         cache_key = self.get_cache_key(path)
         use_cache = self.get_option("cache") and cache
         update_cache = self.get_option("cache") and not cache
@@ -206,32 +247,49 @@ class CloudInventoryPlugin(BaseInventoryPlugin, Constructable, Cacheable):
             except KeyError:
                 update_cache = True
         if records is None:
-            records = self.fetch_instances(options)
+            records = fetch()
         if update_cache:
             self._cache[cache_key] = records
-        self._populate(records, options["hostnames"])
+        return records
+
+    def add_record(self, host: str, variables: dict) -> None:
+        """One host: its variables, then compose, groups and keyed_groups (``constructed``)."""
+        strict = self.get_option("strict")
+        self.inventory.add_host(host, group=self.GROUP)
+        for key, value in variables.items():
+            self.inventory.set_variable(host, key, value)
+        host_vars = combine_vars(self.inventory.get_host(host).get_vars(), variables)
+        self._set_composite_vars(self.get_option("compose"), host_vars, host, strict=strict)
+        self._add_host_to_composed_groups(self.get_option("groups"), host_vars, host, strict=strict)
+        self._add_host_to_keyed_groups(
+            self.get_option("keyed_groups"), host_vars, host, strict=strict
+        )
+
+    def unique_host(self, host: str, record: dict, taken: set[str]) -> str:
+        """``host``, or the instance id (with a warning) when another instance has that name."""
+        if host in taken:
+            self.display.warning(
+                f"{self.GROUP}: host name {host!r} is used by more than one instance; "
+                f"{record['cloud_instance_id']} is added under its instance id"
+            )
+            host = str(record["cloud_instance_id"])
+        taken.add(host)
+        return host
 
     def _populate(self, records, hostnames):
-        strict = self.get_option("strict")
-        self.inventory.add_group(self.NAME)
-        seen: set[str] = set()
+        self.inventory.add_group(self.GROUP)
+        taken: set[str] = set()
         for record in records:
             host = pick_hostname(record, hostnames, self.LABEL)
-            if host in seen:
-                self.display.warning(
-                    f"{self.NAME}: host name {host!r} is used by more than one instance; "
-                    f"{record['cloud_instance_id']} is added under its instance id"
-                )
-                host = str(record["cloud_instance_id"])
-            seen.add(host)
-            self.inventory.add_host(host, group=self.NAME)
-            for key, value in record.items():
-                self.inventory.set_variable(host, key, value)
-            host_vars = combine_vars(self.inventory.get_host(host).get_vars(), record)
-            self._set_composite_vars(self.get_option("compose"), host_vars, host, strict=strict)
-            self._add_host_to_composed_groups(
-                self.get_option("groups"), host_vars, host, strict=strict
-            )
-            self._add_host_to_keyed_groups(
-                self.get_option("keyed_groups"), host_vars, host, strict=strict
-            )
+            self.add_record(self.unique_host(host, record, taken), record)
+
+
+def config_plugin_name(path: str) -> str:
+    """The ``plugin:`` value of an inventory config file ("" when there is none)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read(65536)
+    except (OSError, UnicodeDecodeError):
+        return ""
+    found = re.search(r"^plugin:\s*['\"]?([\w.]+)['\"]?\s*(#.*)?$", text, re.MULTILINE)
+    return found.group(1) if found else ""

@@ -1,0 +1,1 @@
+"""`opsjob`: the OPS Job command-line client (standard library HTTP + click)."""

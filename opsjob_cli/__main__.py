@@ -1,0 +1,3 @@
+from opsjob_cli.main import main
+
+main()
