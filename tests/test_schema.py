@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+import subprocess
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -141,6 +144,42 @@ def test_actions_document_what_they_answer(
     assert set(content["required"]) >= fields, content
 
 
+def _free_form(schema: dict[str, Any], node: dict[str, Any]) -> bool:
+    """An answer a client cannot type: no schema, `{}`, or an object without properties."""
+    if "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    if node.get("type") == "array":
+        return _free_form(schema, node.get("items") or {})
+    if any(key in node for key in ("allOf", "oneOf", "anyOf")):
+        return False
+    return not node or (node.get("type") == "object" and not node.get("properties"))
+
+
+def test_every_operation_answers_with_a_serializer(schema: dict[str, Any]) -> None:
+    """Each 200/201 JSON answer is a documented shape, so the UI's generated types are real."""
+    untyped = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                content = response.get("content")
+                if status not in ("200", "201") or (content and "application/json" not in content):
+                    continue  # errors, and files (their own media type)
+                body = content["application/json"]["schema"] if content else {}
+                if not content or _free_form(schema, body["properties"]["content"]):
+                    untyped.append(f"{method.upper()} {path} {status}")
+    assert not untyped, untyped
+
+
+def test_dashboard_figures_are_documented_to_the_leaves(schema: dict[str, Any]) -> None:
+    components = schema["components"]["schemas"]
+    stats = components["Stats"]["properties"]
+    for part in ("range", "counts", "executions", "top_failing", "recent"):
+        assert "$ref" in stats[part], part
+    assert components["Health"]["properties"]["parts"]["additionalProperties"] == {
+        "$ref": "#/components/schemas/HealthPart"
+    }
+
+
 @pytest.mark.parametrize(
     ("path", "media"),
     [
@@ -206,3 +245,27 @@ def test_swagger_ui_is_served_by_the_hub(client: Any, settings: Any) -> None:
 def test_permission_holders_are_one_object_not_a_list(schema: dict[str, Any]) -> None:
     content = _ok_content(schema, "/api/permissions/", "get")
     assert content == {"$ref": "#/components/schemas/Holders"}
+
+
+FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
+OPENAPI_TYPESCRIPT = FRONTEND / "node_modules" / ".bin" / "openapi-typescript"
+
+
+@pytest.mark.skipif(not OPENAPI_TYPESCRIPT.exists(), reason="frontend dependencies not installed")
+def test_frontend_types_are_generated_from_this_schema(tmp_path: Path) -> None:
+    """The UI's request and response types (src/types/api.d.ts) are `npm run gen:api` of
+    today's schema, so a changed serializer fails the UI's type-check, not a user."""
+    schema, generated = tmp_path / "schema.yml", tmp_path / "api.d.ts"
+    call_command("spectacular", "--file", str(schema))
+    subprocess.run(
+        [str(OPENAPI_TYPESCRIPT), str(schema), "-o", str(generated)],
+        cwd=FRONTEND,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    committed = (FRONTEND / "src" / "types" / "api.d.ts").read_text().splitlines()
+    diff = list(difflib.unified_diff(committed, generated.read_text().splitlines(), lineterm=""))
+    assert not diff, "frontend/src/types/api.d.ts is stale: run `make api-types`\n" + "\n".join(
+        diff[:40]
+    )

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.executions.choices import EventKind
+
 PLAY_NAME = re.compile(r"^Step (\d+) - ")
 HOST_RESULT_EVENTS = {
     "runner_on_ok": "success",
@@ -89,14 +91,14 @@ def reduce_event(event: dict[str, Any], state: ReducerState) -> dict[str, Any] |
         name = str(data.get("play", ""))
         match = PLAY_NAME.match(name)
         step = int(match.group(1)) if match else len(state.plays) + 1
-        kind = "batch_start" if step in state.plays else "step_start"
+        started = EventKind.BATCH_START if step in state.plays else EventKind.STEP_START
         state.plays[step] = state.plays.get(step, 0) + 1
         state.step = step
-        return {"kind": kind, "step": step, "text": name}
+        return {"kind": started, "step": step, "text": name}
     if kind == "runner_on_start":
         state.running.add(host)
         return {
-            "kind": "host_start",
+            "kind": EventKind.HOST_START,
             "step": state.step,
             "host": host,
             "text": data.get("task", ""),
@@ -107,7 +109,7 @@ def reduce_event(event: dict[str, Any], state: ReducerState) -> dict[str, Any] |
         status = classify_failure(HOST_RESULT_EVENTS[kind], res)
         rc = res.get("rc")
         record: dict[str, Any] = {
-            "kind": "host_result",
+            "kind": EventKind.HOST_RESULT,
             "step": state.step,
             "host": host,
             "status": status,
@@ -121,5 +123,9 @@ def reduce_event(event: dict[str, Any], state: ReducerState) -> dict[str, Any] |
         return record
     if kind in LOG_EVENTS:
         text = str(event.get("stdout") or "").strip()
-        return {"kind": "log", "step": state.step, "host": host, "text": text} if text else None
+        return (
+            {"kind": EventKind.LOG, "step": state.step, "host": host, "text": text}
+            if text
+            else None
+        )
     return None

@@ -20,7 +20,7 @@ from django.db.models import Sum
 from django.db.models.functions import Length
 
 from hub.executions import logfiles, stream
-from hub.executions.choices import ExecutionStatus, HostStatus
+from hub.executions.choices import EventKind, ExecutionStatus, HostStatus
 from hub.executions.models import Execution, ExecutionEvent, ExecutionStep, HostResult
 from hub.system.services import get_setting
 
@@ -66,7 +66,7 @@ class EventWriter:
     def _load_counters(self) -> dict[str, int]:
         if self.db_bytes is None:
             rows = (
-                ExecutionEvent.objects.filter(execution_id=self.execution_id, kind="output")
+                ExecutionEvent.objects.filter(execution_id=self.execution_id, kind=EventKind.OUTPUT)
                 .values("host")
                 .annotate(n=Sum(Length("text")))
             )
@@ -82,7 +82,7 @@ class EventWriter:
         counters = self._load_counters()
         kind, host, text = entry.get("kind", ""), entry.get("host", ""), entry.get("text", "")
         data = {k: v for k, v in entry.items() if k not in EVENT_FIELDS}
-        if kind == "output":
+        if kind == EventKind.OUTPUT:
             log[host].append(text)
             used = counters.get(host, 0)
             if used + len(text) > self.limit:
@@ -90,10 +90,10 @@ class EventWriter:
                 data.update(truncated="1", bytes=str(len(text)))
                 text = text[:keep]
             counters[host] = used + len(text)
-        elif kind == "host_start" and host:
+        elif kind == EventKind.HOST_START and host:
             step = _int(entry.get("step"))
             log[host].append(f"\n[step {step}] {self.step_names.get(step or 0, '')}\n")
-        elif kind == "host_result" and host:
+        elif kind == EventKind.HOST_RESULT and host:
             if text:
                 log[host].append(text + "\n")
             if entry.get("msg"):
@@ -128,16 +128,18 @@ class EventWriter:
         touched_hosts: dict[tuple[int, str], dict[str, str]] = {}
         for entry in entries:
             kind, step = entry.get("kind"), _int(entry.get("step"))
-            if kind == "step_start" and step in steps and steps[step].started_at is None:
+            if kind == EventKind.STEP_START and step in steps and steps[step].started_at is None:
                 steps[step].started_at = _when(entry.get("ts"))
                 steps[step].status = ExecutionStatus.RUNNING
                 steps[step].save(update_fields=["started_at", "status"])
-            elif kind in ("host_start", "host_result") and step in steps:
+            elif kind in (EventKind.HOST_START, EventKind.HOST_RESULT) and step in steps:
                 touched_hosts.setdefault((step, entry.get("host", "")), {}).update(
                     {f"{kind}:{k}": v for k, v in entry.items()}
                 )
-            elif kind in ("paused", "resumed"):
-                status = ExecutionStatus.PAUSED if kind == "paused" else ExecutionStatus.RUNNING
+            elif kind in (EventKind.PAUSED, EventKind.RESUMED):
+                status = (
+                    ExecutionStatus.PAUSED if kind == EventKind.PAUSED else ExecutionStatus.RUNNING
+                )
                 Execution.objects.filter(
                     pk=self.execution_id,
                     status__in=[ExecutionStatus.RUNNING, ExecutionStatus.PAUSED],

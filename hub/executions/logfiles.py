@@ -32,7 +32,8 @@ def append_texts(execution_id: int, texts: dict[str, list[str]]) -> None:
 
 
 def read_slice(execution_id: int, host: str, offset: int, limit: int) -> tuple[str, int, int]:
-    """Text from byte offset (up to limit bytes), the next offset and the file size."""
+    """Text from byte offset (limit bytes, and the rest of a character cut at their end),
+    the next offset and the file size."""
     path = log_path(execution_id, host)
     if not path.exists():
         return "", offset, 0
@@ -40,4 +41,17 @@ def read_slice(execution_id: int, host: str, offset: int, limit: int) -> tuple[s
     with path.open("rb") as handle:
         handle.seek(offset)
         data = handle.read(limit)
+        data += handle.read(_missing_bytes(data))
     return data.decode("utf-8", errors="replace"), offset + len(data), size
+
+
+def _missing_bytes(data: bytes) -> int:
+    """How many bytes finish a UTF-8 character cut at the end of data (0 if none is), so
+    a client reading slice after slice from next_offset gets every character whole."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte & 0xC0 == 0x80:  # a continuation byte: the lead is further back
+            continue
+        length = 1 if byte < 0xC0 else 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+        return max(length - back, 0)
+    return 0

@@ -1,8 +1,13 @@
 /** Audit log and system settings. */
 import { api, type Page } from './client'
+import type { Answer, Body, Fits, Query } from './schema'
 import type { AuditLog, SystemSetting } from '@/types'
 
-export const listAuditLogs = (params: Record<string, unknown>) => api.get<Page<AuditLog>>('/permissions/audit-logs/', params)
+export type AuditQuery = Query<'/api/permissions/audit-logs/'>
 
-export const listSettings = () => api.get<SystemSetting[] | Page<SystemSetting>>('/system/')
-export const updateSetting = (key: string, value: unknown) => api.patch<SystemSetting>(`/system/${key}/`, { value }, { silent: true })
+export const listAuditLogs = (params: AuditQuery) =>
+  api.get<Fits<Page<AuditLog>, Answer<'/api/permissions/audit-logs/'>>>('/permissions/audit-logs/', params)
+
+export const listSettings = () => api.get<Fits<SystemSetting[], Answer<'/api/system/'>>>('/system/')
+export const updateSetting = (key: string, value: Body<'/api/system/{id}/', 'patch'>['value']) =>
+  api.patch<Fits<SystemSetting, Answer<'/api/system/{id}/', 'patch'>>>(`/system/${key}/`, { value }, { silent: true })

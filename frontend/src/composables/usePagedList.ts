@@ -18,10 +18,17 @@ export interface PagedList<T, F> {
   setPageSize: (s: number) => Promise<void>
 }
 
+/**
+ * Filter form state for a list whose query is `Q` (src/api/schema.ts `Query<...>`): only
+ * parameters the endpoint documents, so a renamed backend filter breaks the type-check.
+ * Values stay loose: forms hold '' / null / [] for "not set", which cleanParams drops.
+ */
+export type FiltersOf<Q, F> = F & Record<Exclude<keyof F, keyof NonNullable<Q>>, never>
+
 /** Server-side paginated list: filters + page state, stale responses ignored. */
-export function usePagedList<T, F extends Record<string, unknown>>(
-  fetcher: (params: Record<string, unknown>) => Promise<Page<T>>,
-  initial: F,
+export function usePagedList<T, Q, F extends Record<string, unknown>>(
+  fetcher: (params: Q) => Promise<Page<T>>,
+  initial: FiltersOf<NoInfer<Q>, F>,
   options: { pageSize?: number; ordering?: string } = {},
 ): PagedList<T, F> {
   const items = shallowRef<T[]>([]) as Ref<T[]>
@@ -39,7 +46,7 @@ export function usePagedList<T, F extends Record<string, unknown>>(
     try {
       const params: Record<string, unknown> = { ...filters, page: page.value, page_size: pageSize.value }
       if (options.ordering && !params.ordering) params.ordering = options.ordering
-      const result = await fetcher(params)
+      const result = await fetcher(params as Q)
       if (mine !== ticket) return
       if (Array.isArray(result)) {
         items.value = result as T[]

@@ -36,7 +36,7 @@ export const useLookupStore = defineStore('lookups', () => {
 /** Nests a flat group list by `parent` (fallback when the tree endpoint is absent). */
 export function buildTree(groups: HostGroup[]): HostGroupTree[] {
   const nodes = new Map<number, HostGroupTree>(
-    groups.map((g) => [g.id, { id: g.id, name: g.name, parent: g.parent ?? null, host_count: g.host_count, children: [] }]),
+    groups.map((g) => [g.id, { ...g, parent: g.parent ?? null, children: [] }]),
   )
   const roots: HostGroupTree[] = []
   for (const node of nodes.values()) {

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework import serializers
 
+from hub.audit.choices import AuditAction
+from hub.executions.choices import ExecutionKind, ExecutionStatus
 from hub.schedules.cron import zone
 
 MAX_DAYS = 366
@@ -56,13 +58,90 @@ class TrendPointSerializer(serializers.Serializer):
     success_rate = serializers.FloatField(allow_null=True)
 
 
+class StatsRangeSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    tz = serializers.CharField(help_text="IANA zone of the day boundaries.")
+
+
+class HostCountsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    by_status = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Host status -> hosts (present statuses only)."
+    )
+
+
+class ScheduleCountsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    enabled = serializers.IntegerField()
+
+
+class ObjectCountsSerializer(serializers.Serializer):
+    hosts = HostCountsSerializer()
+    scripts = serializers.IntegerField()
+    templates = serializers.IntegerField()
+    plans = serializers.IntegerField()
+    schedules = ScheduleCountsSerializer()
+
+
+class ExecutionTotalsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    by_status = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Execution status -> executions in the range."
+    )
+    success_rate = serializers.FloatField(allow_null=True)
+
+
+class FailingObjectSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    failures = serializers.IntegerField()
+
+
+class FailingHostSerializer(serializers.Serializer):
+    host_name = serializers.CharField()
+    failures = serializers.IntegerField()
+
+
+class TopFailingSerializer(serializers.Serializer):
+    templates = FailingObjectSerializer(many=True)
+    scripts = FailingObjectSerializer(many=True)
+    plans = FailingObjectSerializer(many=True)
+    hosts = FailingHostSerializer(many=True)
+
+
+class RecentExecutionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(allow_blank=True)
+    kind = serializers.ChoiceField(choices=ExecutionKind.choices)
+    status = serializers.ChoiceField(choices=ExecutionStatus.choices)
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    created_by__username = serializers.CharField(allow_null=True)
+
+
+class RecentAuditEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField(allow_blank=True)
+    action = serializers.ChoiceField(choices=AuditAction.choices)
+    object_type = serializers.CharField(allow_blank=True)
+    object_id = serializers.CharField(allow_blank=True)
+    object_repr = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+
+
+class RecentItemsSerializer(serializers.Serializer):
+    executions = RecentExecutionSerializer(many=True)
+    audit_events = RecentAuditEventSerializer(many=True)
+
+
 class StatsSerializer(serializers.Serializer):
-    range = serializers.DictField()
-    counts = serializers.DictField()
-    executions = serializers.DictField()
+    range = StatsRangeSerializer()
+    counts = ObjectCountsSerializer()
+    executions = ExecutionTotalsSerializer()
     trend = TrendPointSerializer(many=True)
-    top_failing = serializers.DictField()
-    recent = serializers.DictField()
+    top_failing = TopFailingSerializer()
+    recent = RecentItemsSerializer()
     cached = serializers.BooleanField()
     stale = serializers.BooleanField(
         help_text="Figures from before the latest write; fresh ones are being computed."
@@ -70,6 +149,14 @@ class StatsSerializer(serializers.Serializer):
     computed_at = serializers.DateTimeField()
 
 
+class HealthPartSerializer(serializers.Serializer):
+    """One checked part; administrators also get what the check found (versions, workers)."""
+
+    ok = serializers.BooleanField()
+    ms = serializers.FloatField(required=False, help_text="How long the check took.")
+    error = serializers.CharField(required=False)
+
+
 class HealthSerializer(serializers.Serializer):
     healthy = serializers.BooleanField()
-    parts = serializers.DictField()
+    parts = serializers.DictField(child=HealthPartSerializer(), help_text="Part name -> check.")

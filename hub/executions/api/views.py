@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -19,12 +19,16 @@ from hub.executions import logfiles, services
 from hub.executions.api.filters import ExecutionFilter
 from hub.executions.api.launch_serializers import LaunchResultSerializer
 from hub.executions.api.serializers import (
+    EventPageSerializer,
+    EventQuerySerializer,
     ExecutionDetailSerializer,
     ExecutionListSerializer,
     LogQuerySerializer,
     LogSliceSerializer,
 )
+from hub.executions.choices import FINISHED_STATUSES, EventKind
 from hub.executions.models import Execution
+from hub.executions.realtime.feed import stored_events
 from hub.executions.selectors import execution_list_for
 
 
@@ -76,6 +80,25 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
         execution = services.retry_failed(actor=request.user, execution=self.get_object())
         return Response({"execution_id": execution.pk, "status": execution.status}, status=201)
 
+    @extend_schema(parameters=[EventQuerySerializer], responses=EventPageSerializer)
+    @action(detail=True, methods=["get"])
+    def events(self, request: Request, pk: str) -> Response:
+        """The run's stored events after seq `since`, oldest first: the live feed for
+        clients that poll (the WebSocket and SSE send the same events as they happen)."""
+        query = EventQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        execution = self.get_object()
+        since, limit = query.validated_data["since"], query.validated_data["limit"]
+        events = stored_events(execution.pk, since, limit=limit)
+        page = {
+            "events": events,
+            "next_since": events[-1]["seq"] if events else since,
+            "complete": bool(events) and events[-1]["kind"] == EventKind.END,
+        }
+        if not events and execution.status in FINISHED_STATUSES:  # at or past the end already
+            page["complete"] = execution.events.filter(kind=EventKind.END, seq__lte=since).exists()
+        return Response(page)  # the feed's own dicts: a field a kind lacks stays absent
+
     @extend_schema(parameters=[LogQuerySerializer], responses=LogSliceSerializer)
     @action(detail=True, methods=["get"])
     def logs(self, request: Request, pk: str) -> Response:
@@ -98,9 +121,10 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
     @extend_schema(
+        parameters=[OpenApiParameter("host", str, required=True, description="A target host.")],
         responses={
             (200, "text/plain"): OpenApiResponse(OpenApiTypes.BINARY, description="Log file.")
-        }
+        },
     )
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str) -> HttpResponseBase:

@@ -11,6 +11,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from hub.core.permissions import user_can
+from hub.executions.choices import EventKind
 from hub.executions.models import Execution
 from hub.executions.realtime.feed import HEARTBEAT, event_feed
 
@@ -52,7 +53,7 @@ class ExecutionConsumer(AsyncJsonWebsocketConsumer):
         ):
             if event is HEARTBEAT:
                 await self.send_json(HEARTBEAT)
-            elif event.get("kind") == "end":
+            elif event.get("kind") == EventKind.END:
                 await self.send_json({"type": "event", "event": event})
                 await self.send_json(
                     {

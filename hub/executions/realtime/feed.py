@@ -17,7 +17,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 
 from hub.executions import stream
-from hub.executions.choices import FINISHED_STATUSES
+from hub.executions.choices import FINISHED_STATUSES, EventKind
 from hub.executions.models import Execution, ExecutionEvent
 from hub.system.services import get_setting
 
@@ -56,14 +56,17 @@ def _from_row(row: ExecutionEvent) -> dict[str, Any]:
     )
 
 
-@sync_to_async
-def _archived(
-    execution_id: int, after: int, before: int | None, limit: int = 2000
+def stored_events(
+    execution_id: int, after: int, before: int | None = None, limit: int = 2000
 ) -> list[dict[str, Any]]:
+    """Events the database holds after seq `after` (and before `before`), oldest first."""
     rows = ExecutionEvent.objects.filter(execution_id=execution_id, seq__gt=after)
     if before is not None:
         rows = rows.filter(seq__lt=before)
     return [_from_row(r) for r in rows.order_by("seq")[:limit]]
+
+
+_archived = sync_to_async(stored_events)
 
 
 @sync_to_async
@@ -73,7 +76,9 @@ def _status(execution_id: int) -> str | None:
 
 @sync_to_async
 def _stored_end(execution_id: int) -> dict[str, Any] | None:
-    row = ExecutionEvent.objects.filter(execution_id=execution_id, kind="end").order_by("-seq")
+    row = ExecutionEvent.objects.filter(execution_id=execution_id, kind=EventKind.END).order_by(
+        "-seq"
+    )
     first = row.first()
     return _from_row(first) if first is not None else None
 
@@ -89,10 +94,10 @@ async def _end_reached(
     """
     tail = await stream.last_entry(redis_async, execution_id)
     end = _from_stream(tail) if tail is not None else None
-    if (end is None or end.get("kind") != "end") and database:
+    if (end is None or end.get("kind") != EventKind.END) and database:
         finished = (await _status(execution_id)) in FINISHED_STATUSES
         end = await _stored_end(execution_id) if finished else None
-    if end is None or end.get("kind") != "end" or end["seq"] > last:
+    if end is None or end.get("kind") != EventKind.END or end["seq"] > last:
         return None
     return end
 
@@ -110,12 +115,12 @@ class _Cap:
         self.sent: dict[str, int] = {}
 
     def apply(self, event: dict[str, Any]) -> dict[str, Any] | None:
-        if event.get("kind") != "output":
+        if event.get("kind") != EventKind.OUTPUT:
             return event
         host = event.get("host", "")
         used = self.sent.get(host, 0)
         if used > self.limit:
-            return {**event, "kind": "output_skipped", "text": ""}
+            return {**event, "kind": EventKind.OUTPUT_SKIPPED, "text": ""}
         text = event.get("text", "")
         self.sent[host] = used + len(text)
         if used + len(text) <= self.limit:
@@ -146,7 +151,7 @@ async def event_feed(
                     last = event["seq"]
                     if (shown := cap.apply(event)) is not None:
                         yield shown
-                    if event["kind"] == "end":
+                    if event["kind"] == EventKind.END:
                         return
                 if backlog:
                     continue
@@ -174,7 +179,7 @@ async def event_feed(
                 last = event["seq"]
                 if (shown := cap.apply(event)) is not None:
                     yield shown
-                if event["kind"] == "end":
+                if event["kind"] == EventKind.END:
                     return
     finally:
         await redis_async.aclose()

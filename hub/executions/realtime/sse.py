@@ -14,6 +14,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from hub.core.envelope import envelope
 from hub.core.permissions import user_can
+from hub.executions.choices import EventKind
 from hub.executions.models import Execution
 from hub.executions.realtime.feed import HEARTBEAT, event_feed
 
@@ -22,6 +23,10 @@ from hub.executions.realtime.feed import HEARTBEAT, event_feed
 def _user_from_jwt(token: str) -> Any:
     from django.contrib.auth import get_user_model
 
+    from hub.users.tokens import looks_like_token, user_for_secret
+
+    if looks_like_token(token):  # a personal API token: reading a log needs any scope
+        return user_for_secret(token)
     try:
         user_id = AccessToken(token)["user_id"]  # type: ignore[arg-type]
     except (TokenError, KeyError):
@@ -47,15 +52,16 @@ async def _frames(execution_id: int, since: int) -> AsyncIterator[str]:
         if event is HEARTBEAT:
             yield ": heartbeat\n\n"
             continue
-        kind = "end" if event.get("kind") == "end" else "message"
+        kind = "end" if event.get("kind") == EventKind.END else "message"
         yield f"id: {event['seq']}\nevent: {kind}\ndata: {json.dumps(event)}\n\n"
 
 
 async def sse_logs(request: HttpRequest, execution_id: int) -> HttpResponseBase:
     header = request.headers.get("Authorization", "")
+    keyword, _, credential = header.partition(" ")
     token = (
-        header.removeprefix("Bearer ").strip()
-        if header.startswith("Bearer ")
+        credential.strip()
+        if keyword in ("Bearer", "Token") and credential.strip()
         else request.GET.get("token", "")
     )
     user = await _user_from_jwt(token) if token else await request.auser()

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
 from django.db.models import Q, QuerySet
 
@@ -35,7 +33,7 @@ class HostFilter(django_filters.FilterSet):
         model = Host
         fields = ["group", "status", "os_type", "source", "account", "label", "cloud_missing"]
 
-    def filter_group(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+    def filter_group(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
         return queryset.filter(groups__in=descendant_group_ids(int(value))).distinct()
 
     def filter_label(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
@@ -170,10 +171,17 @@ class HostGroupSerializer(serializers.ModelSerializer):
         return parent
 
 
+@extend_schema_field(
+    {"type": "array", "items": {"$ref": "#/components/schemas/HostGroupTree"}, "readOnly": True}
+)
+class _SubtreeField(serializers.ListField):
+    """Subgroups, each a HostGroupTree (a raw $ref: a serializer cannot nest itself)."""
+
+
 class HostGroupTreeSerializer(HostGroupSerializer):
     """A group with its visible subgroups nested (documents GET /api/hosts/groups/tree/)."""
 
-    children = serializers.ListField(child=serializers.DictField(), read_only=True)
+    children = _SubtreeField(read_only=True)
 
     class Meta(HostGroupSerializer.Meta):
         fields = [*HostGroupSerializer.Meta.fields, "children"]
@@ -266,12 +274,20 @@ class BulkIdsSerializer(serializers.Serializer):
     )
 
 
+class ImportRowErrorSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    name = serializers.CharField(allow_null=True)
+    errors = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()), help_text="Field -> messages."
+    )
+
+
 class ImportResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     # Serializer.errors in the stubs; a declared field leaves the class body at runtime
     # (DRF's metaclass), so the API field "errors" shadows nothing.
-    errors = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]
+    errors = ImportRowErrorSerializer(many=True)  # type: ignore[assignment]
 
 
 class BulkUpdateResultSerializer(serializers.Serializer):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,7 +19,12 @@ from hub.schedules.api.serializers import (
     ScheduleRunSerializer,
     ScheduleSerializer,
 )
+from hub.schedules.choices import RunStatus
 from hub.schedules.models import NotificationRule, Schedule
+
+RUN_STATUS = OpenApiParameter(
+    "status", str, enum=RunStatus.values, many=True, description="Only runs in these states."
+)
 
 
 class ScheduleViewSet(HubModelViewSet):
@@ -95,8 +100,9 @@ class ScheduleViewSet(HubModelViewSet):
         )
         return Response(self._out(schedule))
 
-    @extend_schema(responses=ScheduleRunSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    # filter_backends=[]: the schedule list's filters are not the runs' (nor in their schema).
+    @extend_schema(parameters=[RUN_STATUS], responses=ScheduleRunSerializer(many=True))
+    @action(detail=True, methods=["get"], filter_backends=[])
     def history(self, request: Request, pk: str) -> Response:
         runs: QuerySet = selectors.runs_of(self.get_object())
         if status := request.query_params.getlist("status"):
@@ -122,7 +128,7 @@ class NotificationRuleViewSet(HubModelViewSet):
         return Response(out.data, status=201)
 
     @extend_schema(responses=NotificationDeliverySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=[])
     def deliveries(self, request: Request, pk: str) -> Response:
         page = self.paginate_queryset(selectors.deliveries_of(self.get_object()))
         context = self.get_serializer_context()
