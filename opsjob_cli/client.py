@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from websockets.exceptions import InvalidStatus, WebSocketException
+from websockets.sync.client import connect as ws_connect
+
 EXIT_OK = 0
 EXIT_RUN_FAILED = 1  # the run ended failed, partial, stopped, timed out or unreachable
 EXIT_USAGE = 2  # bad arguments, or the hub refused the request as invalid
@@ -194,16 +197,21 @@ class Hub:
             raise CliError(f"cannot reach {self.base}: {reason}", EXIT_CONNECTION) from exc
         return response
 
-    def live_events(self, execution_id: int, since: int = 0) -> Iterator[dict[str, Any]]:
-        """The execution's events after `since` until its `end` event.
+    def live_events(
+        self, execution_id: int, since: int = 0, transport: str = "ws"
+    ) -> Iterator[dict[str, Any]]:
+        """The execution's events after `since` until its `end` event, over the hub's
+        WebSocket (`ws`, the default) or its Server-Sent Events twin (`sse`: the same feed,
+        for proxies that do not pass WebSockets).
 
-        Reconnects (resuming with Last-Event-ID, so nothing is lost or repeated) when the
+        Reconnects (resuming after the last seq seen, so nothing is lost or repeated) when the
         connection drops; gives up after 6 failed attempts in a row.
         """
+        feed = self._ws if transport == "ws" else self._sse
         last, failures = since, 0
         while True:
             try:
-                for event in self._sse(execution_id, last):
+                for event in feed(execution_id, last):
                     failures = 0
                     last = int(event.get("seq") or last)
                     yield event
@@ -213,7 +221,7 @@ class Hub:
                 if exc.status is not None:  # the hub answered: 401, 403, 404 ...
                     raise
                 error = exc.message
-            except (OSError, http.client.HTTPException) as exc:
+            except (OSError, http.client.HTTPException, WebSocketException) as exc:
                 error = f"{type(exc).__name__}: {exc}"
             else:
                 error = "the live feed closed before the end of the run"
@@ -221,6 +229,28 @@ class Hub:
             if failures > 5:
                 raise CliError(f"lost the live feed of execution {execution_id}: {error}", 3)
             time.sleep(min(0.5 * 2**failures, 8.0))
+
+    def _ws(self, execution_id: int, since: int) -> Iterator[dict[str, Any]]:
+        """Events from /ws/executions/{id}/?since=N; the token goes in the Authorization
+        header (never in the URL); heartbeats are skipped."""
+        url = urllib.parse.urlsplit(self.base)
+        scheme = "wss" if url.scheme == "https" else "ws"
+        target = f"{scheme}://{url.netloc}{url.path.rstrip('/')}/ws/executions/{execution_id}/"
+        headers = {"Authorization": self._headers["Authorization"], "User-Agent": USER_AGENT}
+        try:
+            socket = ws_connect(f"{target}?since={since}", additional_headers=headers)
+        except InvalidStatus as exc:
+            status = exc.response.status_code
+            message = f"HTTP {status}: the live feed refused"
+            raise CliError(message, _exit_code_for(status), status) from exc
+        with socket:
+            while True:
+                try:
+                    message = json.loads(socket.recv(timeout=60.0))  # heartbeats every 15 s
+                except TimeoutError as exc:
+                    raise OSError("no message from the live feed for 60 s") from exc
+                if message.get("type") == "event" and isinstance(message.get("event"), dict):
+                    yield message["event"]
 
     def _sse(self, execution_id: int, since: int) -> Iterator[dict[str, Any]]:
         response = self._open(

@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 the run failed (failed, partial, stopped, timeout, unre
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -349,7 +350,8 @@ def _launched(hub: Hub, launch: dict[str, Any], follow: bool) -> None:
     else:
         click.echo(f"execution {execution_id} launched; following its output", err=True)
     try:
-        code = show_events(hub.live_events(execution_id), as_json=wants_json)
+        transport = "sse" if os.environ.get("OPSJOB_FEED") == "sse" else "ws"
+        code = show_events(hub.live_events(execution_id, transport=transport), as_json=wants_json)
     except KeyboardInterrupt:
         click.echo(f"\nstopped following; execution {execution_id} keeps running", err=True)
         raise click.exceptions.Exit(130) from None

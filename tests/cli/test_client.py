@@ -144,6 +144,39 @@ def dropping_feed() -> Iterator[str]:
 
 def test_live_feed_resumes_after_a_dropped_connection(dropping_feed: str) -> None:
     _DroppingFeed.seen = []
-    events = list(Hub(Credentials(dropping_feed, "opsj_x")).live_events(5))
+    events = list(Hub(Credentials(dropping_feed, "opsj_x")).live_events(5, transport="sse"))
     assert [e["seq"] for e in events] == [1, 2, 3]  # nothing lost, nothing twice
     assert _DroppingFeed.seen == ["0", "1"]
+
+
+def test_websocket_feed_resumes_after_a_dropped_connection_with_the_token_in_a_header() -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from websockets.sync.server import ServerConnection, serve
+
+    seen: list[tuple[str, int, str | None]] = []
+    events = [
+        {"seq": 1, "kind": "output", "host": "h", "text": "first\n"},
+        {"seq": 2, "kind": "output", "host": "h", "text": "second\n"},
+        {"seq": 3, "kind": "end", "status": "success"},
+    ]
+
+    def handler(socket: ServerConnection) -> None:
+        request = socket.request
+        assert request is not None
+        url = urlsplit(request.path)
+        since = int(parse_qs(url.query)["since"][0])
+        seen.append((url.path, since, request.headers.get("Authorization")))
+        socket.send(json.dumps({"type": "heartbeat"}))
+        for event in events[since : 1 if since == 0 else None]:  # the first connection drops
+            socket.send(json.dumps({"type": "event", "event": event}))
+
+    with serve(handler, "127.0.0.1", 0) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        port = server.socket.getsockname()[1]
+        got = list(Hub(Credentials(f"http://127.0.0.1:{port}", "opsj_x")).live_events(5))
+        server.shutdown()
+    assert [e["seq"] for e in got] == [1, 2, 3]  # nothing lost, nothing twice
+    path = "/ws/executions/5/"
+    assert seen == [(path, 0, "Token opsj_x"), (path, 1, "Token opsj_x")]

@@ -73,3 +73,32 @@ def test_sse_with_a_token_header(owner: Any, monkeypatch: Any) -> None:
         return int(response.status_code)
 
     assert async_to_sync(refused)() == 401
+
+
+@pytest.mark.parametrize("keyword", ["Token", "Bearer"])
+def test_websocket_takes_the_credential_from_the_authorization_header(
+    owner: Any, keyword: str
+) -> None:
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    execution, last = finished_run(owner, stream_kept=True)
+    secret = (
+        read_token(owner) if keyword == "Token" else str(RefreshToken.for_user(owner).access_token)
+    )
+
+    async def messages(header: str) -> list[Any]:
+        communicator = WebsocketCommunicator(
+            application,
+            f"/ws/executions/{execution.pk}/?since={last}",
+            headers=[(b"authorization", header.encode())],
+        )
+        connected, code = await communicator.connect()
+        if not connected:
+            return [code]
+        got = [await communicator.receive_json_from(timeout=5) for _ in range(2)]
+        await communicator.disconnect()
+        return got
+
+    got = async_to_sync(messages)(f"{keyword} {secret}")
+    assert got[-1]["type"] == "end" and got[-1]["status"] == "success"
+    assert async_to_sync(messages)(f"{keyword} wrong") == [4401]

@@ -1,5 +1,6 @@
-"""WebSocket authentication: a JWT or a personal API token (`opsj_…`) in ?token= (API
-clients, the SPA), or the session cookie."""
+"""WebSocket authentication: a JWT or a personal API token (`opsj_…`) in the Authorization
+header (`Bearer <JWT>` or `Token <token>`: API clients, the CLI) or in ?token= (the SPA:
+browsers cannot set headers on a WebSocket), or the session cookie."""
 
 from __future__ import annotations
 
@@ -27,13 +28,22 @@ def _user_from_token(token: str) -> Any:
     return get_user_model().objects.filter(pk=user_id, is_active=True).first()
 
 
+def _header_token(scope: dict[str, Any]) -> str:
+    for name, value in scope.get("headers") or []:
+        if name.lower() == b"authorization":
+            keyword, _, credential = value.decode("latin-1").partition(" ")
+            if keyword in ("Bearer", "Token"):
+                return credential.strip()
+    return ""
+
+
 class _JwtMiddleware:
     def __init__(self, inner: Any) -> None:
         self.inner = inner
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         query = parse_qs(scope.get("query_string", b"").decode())
-        token = (query.get("token") or [""])[0]
+        token = _header_token(scope) or (query.get("token") or [""])[0]
         if token:
             user = await _user_from_token(token)
             scope["user"] = user or AnonymousUser()
