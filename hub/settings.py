@@ -282,6 +282,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "hub.core.schema.wrap_in_envelope",
+        "hub.core.schema.same_schema_on_every_database",
     ],
 }
 

@@ -99,3 +99,24 @@ def wrap_in_envelope(
                 },
             )
     return result
+
+
+def _without_int64(node: Any) -> None:
+    if isinstance(node, dict):
+        if node.get("type") == "integer" and node.get("format") == "int64":
+            del node["format"]
+        for value in node.values():
+            _without_int64(value)
+    elif isinstance(node, list):
+        for value in node:
+            _without_int64(value)
+
+
+def same_schema_on_every_database(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """Integer fields get `format: int64` from the database's integer range (SQLite's model
+    IntegerField is 64-bit, PostgreSQL's 32-bit): dropped, so the schema, and the UI types
+    generated from it, are the same whichever database built them."""
+    _without_int64(result)
+    return result

@@ -2129,19 +2129,15 @@ export interface components {
             template?: number | null;
             plan?: number | null;
             script?: number | null;
-            /** Format: int64 */
             script_version?: number | null;
             retry_of?: number | null;
-            /** Format: int64 */
             forks?: number;
-            /** Format: int64 */
             timeout?: number;
             error?: string;
             parameters?: unknown;
             targets?: unknown;
             readonly steps: components["schemas"]["ExecutionStep"][];
             readonly result_groups: components["schemas"]["ResultGroup"][];
-            /** Format: int64 */
             last_seq?: number;
         };
         /**
@@ -2175,12 +2171,9 @@ export interface components {
             template?: number | null;
             plan?: number | null;
             script?: number | null;
-            /** Format: int64 */
             script_version?: number | null;
             retry_of?: number | null;
-            /** Format: int64 */
             forks?: number;
-            /** Format: int64 */
             timeout?: number;
             error?: string;
         };
@@ -2223,7 +2216,6 @@ export interface components {
          */
         ExecutionStatusEnum: "pending" | "running" | "paused" | "success" | "failed" | "partial" | "stopped" | "timeout" | "unreachable";
         ExecutionStep: {
-            /** Format: int64 */
             index: number;
             name: string;
             step_type: string;
@@ -2409,7 +2401,6 @@ export interface components {
             host_name: string;
             ip_address?: string;
             status?: components["schemas"]["HostResultStatusEnum"];
-            /** Format: int64 */
             rc?: number | null;
             /** Format: date-time */
             started_at?: string | null;
@@ -3425,7 +3416,6 @@ export interface components {
         ScriptTypeEnum: "shell" | "python" | "powershell" | "perl" | "batch";
         ScriptVersion: {
             readonly id: number;
-            /** Format: int64 */
             number: number;
             content: string;
             parameters?: unknown;
@@ -3487,12 +3477,10 @@ export interface components {
         };
         Step: {
             id?: number;
-            /** Format: int64 */
             order?: number;
             name: string;
             step_type?: components["schemas"]["StepTypeEnum"];
             script?: number | null;
-            /** Format: int64 */
             script_version?: number | null;
             script_type?: components["schemas"]["ScriptTypeEnum"];
             script_content?: string;
@@ -3520,12 +3508,10 @@ export interface components {
         };
         StepRequest: {
             id?: number;
-            /** Format: int64 */
             order?: number;
             name: string;
             step_type?: components["schemas"]["StepTypeEnum"];
             script?: number | null;
-            /** Format: int64 */
             script_version?: number | null;
             script_type?: components["schemas"]["ScriptTypeEnum"];
             script_content?: string;
